@@ -1,0 +1,14 @@
+// The `ayra-keys` command line: one commander program, each command in a module of its own.
+import { Command } from "commander";
+import { devCommand } from "./commands/dev.ts";
+import { packageVersion } from "./version.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("ayra-keys")
+    .description("Declarative Ayra API keys: a keys service, a Kubernetes controller, a Pulumi provider and a PR reviewer.")
+    .version(packageVersion(), "-V, --version", "print the version")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ sortSubcommands: true });
+  program.addCommand(devCommand());
+  return program;
+}

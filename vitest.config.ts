@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["{core,keyservice,provider,controller,review,cli}/**/*.test.ts", "test/unit/**/*.test.ts"],
+          pool: "threads",
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/harness/global-setup.ts"],
+          pool: "forks",
+          // Two cores: two end-to-end files at a time, each bounded.
+          maxWorkers: 2,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
