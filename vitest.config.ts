@@ -2,11 +2,15 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/harness/summary-reporter.ts"],
     projects: [
       {
         test: {
           name: "unit",
-          include: ["{core,keyservice,provider,controller,review,cli}/**/*.test.ts", "test/unit/**/*.test.ts"],
+          include: [
+            "{core,keyservice,provider,controller,review,cli}/**/*.test.ts",
+            "test/unit/**/*.test.ts",
+          ],
           pool: "threads",
         },
       },

@@ -5,7 +5,9 @@ import { packageVersion } from "./version.ts";
 
 export function buildProgram(): Command {
   const program = new Command("ayra-keys")
-    .description("Declarative Ayra API keys: a keys service, a Kubernetes controller, a Pulumi provider and a PR reviewer.")
+    .description(
+      "Declarative Ayra API keys: a keys service, a Kubernetes controller, a Pulumi provider and a PR reviewer.",
+    )
     .version(packageVersion(), "-V, --version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: true });

@@ -70,7 +70,9 @@ export interface CounterpartPaths {
 }
 
 export function cacheRoot(): string {
-  const base = process.env.AYRA_KEYS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "ayra-keys");
+  const base =
+    process.env.AYRA_KEYS_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "ayra-keys");
   return join(base, "counterparts");
 }
 
@@ -124,14 +126,25 @@ async function build(c: Counterpart, log: (line: string) => void): Promise<void>
   args.push("-ldflags", c.ldflags.join(" "), ...c.packages);
 
   const started = Date.now();
-  log(`building ${outputs(c).join(", ")} ${c.version} (a cold build takes about ${c.coldSeconds} s on 2 cores)`);
-  const ticker = setInterval(() => log(`  … ${c.module}: ${Math.round((Date.now() - started) / 1000)} s`), 15_000);
+  log(
+    `building ${outputs(c).join(", ")} ${c.version} (a cold build takes about ${c.coldSeconds} s on 2 cores)`,
+  );
+  const ticker = setInterval(
+    () => log(`  … ${c.module}: ${Math.round((Date.now() - started) / 1000)} s`),
+    15_000,
+  );
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn("go", args, { cwd: join(here, c.module), env: goEnv(), stdio: ["ignore", "inherit", "inherit"] });
+      const child = spawn("go", args, {
+        cwd: join(here, c.module),
+        env: goEnv(),
+        stdio: ["ignore", "inherit", "inherit"],
+      });
       child.on("error", reject);
       child.on("exit", (code, signal) =>
-        code === 0 ? resolve() : reject(new Error(`go build for ${c.module} failed (exit ${code ?? signal})`)),
+        code === 0
+          ? resolve()
+          : reject(new Error(`go build for ${c.module} failed (exit ${code ?? signal})`)),
       );
     });
   } finally {
@@ -156,7 +169,8 @@ export async function ensureCounterparts(options: EnsureOptions = {}): Promise<C
     if (spawnSync("go", ["version"], { stdio: "ignore" }).status !== 0) throw new GoMissingError();
     for (const c of missing) await build(c, log);
   }
-  for (const c of counterparts) if (!missing.includes(c)) log(`${c.module} ${c.version}: cached in ${binDir(c)}`);
+  for (const c of counterparts)
+    if (!missing.includes(c)) log(`${c.module} ${c.version}: cached in ${binDir(c)}`);
   return counterpartPaths();
 }
 

@@ -4,8 +4,8 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import {
-  ApiextensionsV1Api,
   ApiException,
+  ApiextensionsV1Api,
   CustomObjectsApi,
   type KubernetesObject,
   makeInformer,
@@ -48,7 +48,10 @@ beforeAll(async () => {
                     properties: { size: { type: "integer" }, environment: { type: "string" } },
                     x_kubernetes_validations: [
                       { rule: "self.size <= 10", message: "spec.size must be at most 10" },
-                      { rule: "self.environment == oldSelf.environment", message: "environment is immutable" },
+                      {
+                        rule: "self.environment == oldSelf.environment",
+                        message: "environment is immutable",
+                      },
                     ],
                   },
                 },
@@ -63,6 +66,14 @@ beforeAll(async () => {
     const crd = await ext.readCustomResourceDefinition({ name: `${plural}.${group}` });
     return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
   });
+  // Established is not yet serving: the first lists can still get 429 "storage is (re)initializing".
+  await waitFor("the new resource to be listable", async () =>
+    Boolean(
+      await kc
+        .makeApiClient(CustomObjectsApi)
+        .listNamespacedCustomObject({ group, version: "v1", namespace: ns.name, plural }),
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -71,7 +82,12 @@ afterAll(async () => {
 });
 
 function widget(name: string, size: number, environment = "test"): KubernetesObject & { spec: object } {
-  return { apiVersion: `${group}/v1`, kind: "Widget", metadata: { name, namespace: ns.name }, spec: { size, environment } };
+  return {
+    apiVersion: `${group}/v1`,
+    kind: "Widget",
+    metadata: { name, namespace: ns.name },
+    spec: { size, environment },
+  };
 }
 
 describe("the real kube-apiserver", () => {
@@ -103,7 +119,13 @@ describe("the real kube-apiserver", () => {
 
   it("serves kubectl with the harness's kubeconfig", async () => {
     const custom = kc.makeApiClient(CustomObjectsApi);
-    await custom.createNamespacedCustomObject({ group, version: "v1", namespace: ns.name, plural, body: widget("listed", 4) });
+    await custom.createNamespacedCustomObject({
+      group,
+      version: "v1",
+      namespace: ns.name,
+      plural,
+      body: widget("listed", 4),
+    });
     const { stdout } = await run(info.kubectl, [
       "--kubeconfig",
       info.kubeconfigPath,
@@ -120,8 +142,17 @@ describe("the real kube-apiserver", () => {
   it("refuses an object that breaks a CEL rule, with the rule's message", async () => {
     const custom = kc.makeApiClient(CustomObjectsApi);
     const error = await custom
-      .createNamespacedCustomObject({ group, version: "v1", namespace: ns.name, plural, body: widget("too-big", 11) })
-      .then(() => undefined, (err: unknown) => err);
+      .createNamespacedCustomObject({
+        group,
+        version: "v1",
+        namespace: ns.name,
+        plural,
+        body: widget("too-big", 11),
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(error).toBeInstanceOf(ApiException);
     expect((error as ApiException<unknown>).code).toBe(422);
     expect(String((error as ApiException<string>).body)).toContain("spec.size must be at most 10");
@@ -130,8 +161,12 @@ describe("the real kube-apiserver", () => {
   it("enforces RBAC for a certificate user by its groups", async () => {
     const { kubeConfig } = await userKubeConfig(info, "alice", ["team-a"]);
     const asAlice = kubeConfig.makeApiClient(CustomObjectsApi);
-    const listAsAlice = () => asAlice.listNamespacedCustomObject({ group, version: "v1", namespace: ns.name, plural });
-    const denied = await listAsAlice().then(() => undefined, (err: unknown) => err);
+    const listAsAlice = () =>
+      asAlice.listNamespacedCustomObject({ group, version: "v1", namespace: ns.name, plural });
+    const denied = await listAsAlice().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect((denied as ApiException<unknown>).code).toBe(403);
 
     const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
@@ -150,7 +185,10 @@ describe("the real kube-apiserver", () => {
         subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "team-a" }],
       },
     });
-    const allowed = await waitFor("the role binding to take effect", async () => (await listAsAlice()) as object);
+    const allowed = await waitFor(
+      "the role binding to take effect",
+      async () => (await listAsAlice()) as object,
+    );
     expect(allowed).toHaveProperty("items");
   });
 });

@@ -21,7 +21,10 @@ describe("the real PostgreSQL", () => {
       await client.query("INSERT INTO t VALUES ($1, $2), ($3, $4)", [1, "a", 2, "b"]);
       const rows = await client.query<{ n: string }>("SELECT count(*) AS n FROM t");
       expect(rows.rows[0]?.n).toBe("2");
-      const duplicate = await client.query("INSERT INTO t VALUES (1, 'again')").then(() => undefined, (e: unknown) => e);
+      const duplicate = await client.query("INSERT INTO t VALUES (1, 'again')").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((duplicate as { code?: string }).code).toBe("23505");
     } finally {
       await client.end();
@@ -36,7 +39,10 @@ describe("the real PostgreSQL", () => {
     expect((await client.query("SELECT current_database() AS db")).rows[0]?.db).toBe("private_db");
     await client.end();
     await server.stop();
-    const refused = await new pg.Client({ connectionString: url }).connect().then(() => undefined, (e: unknown) => e);
+    const refused = await new pg.Client({ connectionString: url }).connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(Error);
   });
 });

@@ -25,7 +25,19 @@ export async function createClientCa(dir: string): Promise<ClientCa> {
   const keyPath = join(dir, "client-ca.key");
   const certPath = join(dir, "client-ca.crt");
   await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyPath]);
-  await openssl(["req", "-x509", "-new", "-key", keyPath, "-subj", "/CN=ayra-keys-test-client-ca", "-days", "2", "-out", certPath]);
+  await openssl([
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    keyPath,
+    "-subj",
+    "/CN=ayra-keys-test-client-ca",
+    "-days",
+    "2",
+    "-out",
+    certPath,
+  ]);
   return { certPath, keyPath };
 }
 
@@ -43,7 +55,15 @@ export async function issueClientCertificate(
 ): Promise<ClientCertificate> {
   const base = join(dir, `user-${user.replace(/[^a-zA-Z0-9_.-]/g, "_")}-${Date.now()}`);
   const subject = `/CN=${escapeRdn(user)}${groups.map((g) => `/O=${escapeRdn(g)}`).join("")}`;
-  await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${base}.key`]);
+  await openssl([
+    "genpkey",
+    "-algorithm",
+    "EC",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-out",
+    `${base}.key`,
+  ]);
   await openssl(["req", "-new", "-key", `${base}.key`, "-subj", subject, "-out", `${base}.csr`]);
   await openssl([
     "x509",

@@ -64,7 +64,9 @@ export async function startControlPlane(paths: CounterpartPaths): Promise<Contro
     const adminToken = randomBytes(24).toString("hex");
     await writeFile(join(dir, "tokens.csv"), `${adminToken},admin,admin,system:masters\n`, { mode: 0o600 });
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    await writeFile(join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+    await writeFile(join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }), {
+      mode: 0o600,
+    });
     await writeFile(join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
     const clientCa = await createClientCa(dir);
 
@@ -104,7 +106,9 @@ export async function startControlPlane(paths: CounterpartPaths): Promise<Contro
     });
     const caPem = await readFile(join(dir, "certs", "apiserver.crt"), "utf8");
     const kubeconfigPath = join(dir, "admin.kubeconfig");
-    await writeFile(kubeconfigPath, kubeConfigFor({ server, caPem, adminToken }).exportConfig(), { mode: 0o600 });
+    await writeFile(kubeconfigPath, kubeConfigFor({ server, caPem, adminToken }).exportConfig(), {
+      mode: 0o600,
+    });
     return {
       server,
       caPem,
@@ -192,7 +196,10 @@ export async function userKubeConfig(
 ): Promise<UserKubeConfig> {
   const { certPem, keyPem } = await issueClientCertificate(info.clientCa, info.dir, user, groups);
   const kubeConfig = kubeConfigFor({ server: info.server, caPem: info.caPem, certPem, keyPem, user });
-  const kubeconfigPath = join(info.dir, `user-${user.replace(/[^a-zA-Z0-9_.-]/g, "_")}-${Date.now()}.kubeconfig`);
+  const kubeconfigPath = join(
+    info.dir,
+    `user-${user.replace(/[^a-zA-Z0-9_.-]/g, "_")}-${Date.now()}.kubeconfig`,
+  );
   await writeFile(kubeconfigPath, kubeConfig.exportConfig(), { mode: 0o600 });
   return { kubeConfig, kubeconfigPath };
 }

@@ -101,7 +101,8 @@ export async function startPostgres(): Promise<Postgres> {
     port,
     startedInMs: Date.now() - started,
     async createDatabase(name: string): Promise<string> {
-      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`database name ${name} is not a plain identifier`);
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+        throw new Error(`database name ${name} is not a plain identifier`);
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {

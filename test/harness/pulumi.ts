@@ -64,7 +64,11 @@ export async function createPulumiStack(options: PulumiStackOptions): Promise<Pu
       workDir: dir,
       pulumiHome: env.PULUMI_HOME,
       envVars: env,
-      projectSettings: { name: options.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
+      projectSettings: {
+        name: options.projectName,
+        runtime: "nodejs",
+        backend: { url: env.PULUMI_BACKEND_URL },
+      },
     },
   );
   return {
