@@ -1,6 +1,7 @@
 // The `ayra-keys` command line: one commander program, each command in a module of its own.
 import { Command } from "commander";
 import { devCommand } from "./commands/dev.ts";
+import { serveCommand } from "./commands/serve.ts";
 import { packageVersion } from "./version.ts";
 
 export function buildProgram(): Command {
@@ -12,5 +13,6 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: true });
   program.addCommand(devCommand());
+  program.addCommand(serveCommand());
   return program;
 }

@@ -1,0 +1,96 @@
+import { join, resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { startKeyService } from "../../keyservice/key-service.ts";
+
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new InvalidArgumentError("expected HOST:PORT, e.g. 127.0.0.1:8787");
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+export function defaultDataDir(): string {
+  return resolve(process.env.AYRA_KEYS_DATA_DIR ?? ".data");
+}
+
+export interface ServeFlags {
+  listen: { host: string; port: number };
+  database?: string;
+  dataDir: string;
+  adminKeyFile?: string;
+  keyringFile?: string;
+  rateLimit: number;
+  flushInterval: number;
+}
+
+/** Runs the service until SIGINT/SIGTERM, then drains and exits. */
+export async function runServe(flags: ServeFlags): Promise<void> {
+  const database = flags.database ?? `sqlite:${join(flags.dataDir, "keys.db")}`;
+  const service = await startKeyService({
+    database,
+    dataDir: flags.dataDir,
+    host: flags.listen.host,
+    port: flags.listen.port,
+    keyring: process.env.AYRA_KEYS_KEYRING,
+    keyringFile: flags.keyringFile,
+    adminKey: process.env.AYRA_KEYS_ADMIN_KEY || undefined,
+    adminKeyFile: flags.adminKeyFile,
+    rateLimitPerSecond: flags.rateLimit,
+    flushIntervalMs: flags.flushInterval * 1000,
+  });
+  process.stdout.write(
+    `ayra-keys keys service listening on ${service.url} (${database.startsWith("sqlite:") ? database : "postgres"})\n`,
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await service.close();
+}
+
+export function serveCommand(): Command {
+  return new Command("serve")
+    .description("run the keys service (the Ayra keys API) on SQLite or PostgreSQL")
+    .addOption(
+      new Option("--listen <host:port>", "address to listen on")
+        .default(parseListen("127.0.0.1:8787"), "127.0.0.1:8787")
+        .argParser(parseListen),
+    )
+    .addOption(
+      new Option(
+        "--database <url>",
+        "sqlite:PATH or postgres://USER@HOST:PORT/DB (default: sqlite in the data dir)",
+      ).env("AYRA_KEYS_DATABASE_URL"),
+    )
+    .addOption(
+      new Option("--data-dir <dir>", "where the keyring and the default SQLite file live")
+        .default(defaultDataDir(), "./.data")
+        .env("AYRA_KEYS_DATA_DIR"),
+    )
+    .option(
+      "--admin-key-file <path>",
+      "write the bootstrap admin key to this file (0600) instead of showing it on stdout",
+    )
+    .option(
+      "--keyring-file <path>",
+      "the keyring file (default: DATA_DIR/keyring.json; AYRA_KEYS_KEYRING holds it inline)",
+    )
+    .addOption(
+      new Option("--rate-limit <n>", "requests per second per key").default(100).argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--flush-interval <seconds>", "how often usage counts are written")
+        .default(5)
+        .argParser(positiveInt),
+    )
+    .action(async (flags: ServeFlags) => {
+      await runServe(flags);
+    });
+}

@@ -1,0 +1,204 @@
+// The HTTP front of the keys service: request ids, authentication and rate limits, routing, JSON errors for
+// every client mistake (never a stack trace), metrics, and a drain on shutdown that loses no accepted write.
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { lookupKey } from "../service/authenticator.ts";
+import type { RequestContext, ServiceDeps } from "../service/context.ts";
+import type { WindowRateLimiter } from "../service/rate-limiter.ts";
+import { ApiError } from "./api-error.ts";
+import { readJsonBody, sendJson } from "./io.ts";
+import { matchRoute } from "./routes.ts";
+
+export interface HttpOptions {
+  deps: ServiceDeps;
+  logger: Logger;
+  keyLimiter: WindowRateLimiter;
+  failedAuthLimiter: WindowRateLimiter;
+  maxBodyBytes: number;
+  /** False while starting or draining: /readyz answers 503. */
+  ready: () => boolean;
+}
+
+const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+function requestIds(): () => string {
+  // A random per-process prefix and a counter: unique, and cheap on the hot path.
+  const prefix = Array.from(randomBytes(12), (b) => ALPHABET[b % 36]).join("");
+  let counter = 0;
+  return () => `req_${prefix}${(counter++).toString(36).padStart(12, "0")}`;
+}
+
+export function createHttpServer(options: HttpOptions): { server: Server; inFlight: () => number } {
+  const { deps, logger } = options;
+  const nextId = requestIds();
+  let inFlight = 0;
+
+  interface Exchange {
+    requestId: string;
+    route: string;
+    headers: Record<string, string>;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, ex: Exchange): Promise<void> {
+    const { requestId, headers } = ex;
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    if (req.method === "GET" && path === "/healthz") {
+      ex.route = "/healthz";
+      sendJson(res, 200, { status: "ok" }, headers);
+      return;
+    }
+    if (req.method === "GET" && path === "/readyz") {
+      ex.route = "/readyz";
+      const ready = options.ready();
+      sendJson(
+        res,
+        ready ? 200 : 503,
+        { status: ready ? "ready" : "not_ready" },
+        { ...headers, ...(ready ? {} : { "retry-after": "1" }) },
+      );
+      return;
+    }
+    if (req.method === "GET" && path === "/metrics") {
+      ex.route = "/metrics";
+      const text = await deps.metrics.registry.metrics();
+      res.writeHead(200, { "content-type": deps.metrics.registry.contentType, ...headers });
+      res.end(text);
+      return;
+    }
+
+    const { route, params } = matchRoute(req.method ?? "GET", path);
+    ex.route = route.name;
+    if (!options.ready())
+      throw new ApiError("service_unavailable", "The service is starting or shutting down.", {
+        retryAfterSeconds: 1,
+      });
+    const principal = await authenticate(req, headers);
+    const body = route.body ? await readJsonBody(req, options.maxBodyBytes) : undefined;
+    const ctx: RequestContext = {
+      principal,
+      requestId,
+      ip: req.socket.remoteAddress ?? null,
+      idempotencyKey: req.method === "POST" ? idempotencyKeyOf(req) : undefined,
+      method: req.method ?? "GET",
+      path,
+    };
+    const result = await route.run({ deps, ctx, params, query: url.searchParams, body });
+    if (result.replayed) {
+      headers["idempotent-replayed"] = "true";
+      deps.metrics.replays.inc();
+    }
+    sendJson(res, result.status, result.body, headers);
+    if (route.method !== "GET" && route.name !== "/v1/api_keys/introspect")
+      logger.info(
+        {
+          requestId,
+          route: route.name,
+          method: route.method,
+          status: result.status,
+          actor: principal.id,
+          replayed: result.replayed === true,
+        },
+        "management call",
+      );
+  }
+
+  async function authenticate(req: IncomingMessage, headers: Record<string, string>) {
+    const now = deps.now();
+    const address = req.socket.remoteAddress ?? "unknown";
+    const blocked = options.failedAuthLimiter.exceeded(address, now);
+    if (blocked) {
+      deps.metrics.rateLimited.inc({ kind: "failed_auth" });
+      throw new ApiError("auth_rate_limit_exceeded", "Too many failed authentications from this address.", {
+        retryAfterSeconds: blocked.retryAfterSeconds,
+      });
+    }
+    const header = req.headers.authorization;
+    if (header === undefined || header === "")
+      throw new ApiError("missing_api_key", "Authenticate with an Authorization: Bearer sk_… header.");
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const principal = m?.[1] ? await lookupKey(deps, m[1]) : undefined;
+    if (!principal) {
+      options.failedAuthLimiter.take(address, now);
+      throw new ApiError("invalid_api_key", "The API key is not valid.");
+    }
+    deps.usage.record(principal.id, now);
+    const rate = options.keyLimiter.take(principal.id, now);
+    headers["x-ratelimit-limit"] = String(rate.limit);
+    headers["x-ratelimit-remaining"] = String(rate.remaining);
+    headers["x-ratelimit-reset"] = String(rate.resetAt);
+    if (!rate.allowed) {
+      deps.metrics.rateLimited.inc({ kind: "key" });
+      throw new ApiError("rate_limit_exceeded", "Too many requests with this key.", {
+        retryAfterSeconds: rate.retryAfterSeconds,
+      });
+    }
+    return principal;
+  }
+
+  function idempotencyKeyOf(req: IncomingMessage): string | undefined {
+    const value = req.headers["idempotency-key"];
+    if (value === undefined) return undefined;
+    const key = Array.isArray(value) ? value.join(",") : value;
+    if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key))
+      throw new ApiError(
+        "invalid_idempotency_key",
+        "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+        { param: "Idempotency-Key" },
+      );
+    return key;
+  }
+
+  const server = createServer(
+    { keepAlive: true, requestTimeout: 30_000, headersTimeout: 10_000 },
+    (req, res) => {
+      const requestId = nextId();
+      const ex: Exchange = { requestId, route: "unmatched", headers: { "x-request-id": requestId } };
+      const started = performance.now();
+      inFlight++;
+      handle(req, res, ex)
+        .catch((err: unknown) => {
+          const headers = ex.headers;
+          const apiError =
+            err instanceof ApiError
+              ? err
+              : new ApiError(
+                  "internal_error",
+                  `Something went wrong on our side; quote request id ${requestId}.`,
+                );
+          if (!(err instanceof ApiError))
+            logger.error({ requestId, err: describeInternal(err) }, "request failed");
+          if (apiError.retryAfterSeconds !== undefined)
+            headers["retry-after"] = String(apiError.retryAfterSeconds);
+          if (apiError.code === "body_too_large") headers.connection = "close";
+          if (!res.headersSent) sendJson(res, apiError.status, apiError.body(requestId), headers);
+          else res.destroy();
+        })
+        .then(() => {
+          deps.metrics.requests.inc({
+            route: ex.route,
+            method: req.method ?? "",
+            status: String(res.statusCode),
+          });
+          deps.metrics.duration.observe({ route: ex.route }, (performance.now() - started) / 1000);
+        })
+        .finally(() => {
+          inFlight--;
+        });
+    },
+  );
+  // Malformed HTTP gets a plain 400 instead of a dropped connection.
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable)
+      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+  });
+  return { server, inFlight: () => inFlight };
+}
+
+/** An internal failure for the log: its type and message only (masked by the logger's serializer too). */
+function describeInternal(err: unknown): { type: string; message: string } {
+  return err instanceof Error
+    ? { type: err.name, message: err.message }
+    : { type: typeof err, message: String(err) };
+}

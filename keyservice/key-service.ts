@@ -1,0 +1,183 @@
+// Assembles and runs one keys service: store, keyring, bootstrap, background work (deadlines, usage flush,
+// replay erasure) and the HTTP server; stops in the order that loses nothing.
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import pino, { type Logger } from "pino";
+import { maskKeyLiterals } from "../core/domain/index.ts";
+import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
+import { createHttpServer } from "./http/server.ts";
+import { loadKeyring } from "./keyring.ts";
+import { countByStatus } from "./keys/key-repository.ts";
+import type { ServiceDeps } from "./service/context.ts";
+import { KeyCache } from "./service/key-cache.ts";
+import { createMetrics } from "./service/metrics.ts";
+import { WindowRateLimiter } from "./service/rate-limiter.ts";
+import { sweep } from "./service/sweeper.ts";
+import { UsageRecorder } from "./service/usage-recorder.ts";
+import { openDatabase } from "./store/database.ts";
+import { migrate } from "./store/migrations.ts";
+
+export interface KeyServiceOptions {
+  /** sqlite:PATH or postgres://… */
+  database: string;
+  /** Holds the keyring file (and, by default, the SQLite file). */
+  dataDir: string;
+  host?: string;
+  port?: number;
+  /** The keyring JSON itself, instead of DATA_DIR/keyring.json. */
+  keyring?: string;
+  keyringFile?: string;
+  adminKey?: string;
+  adminKeyFile?: string;
+  /** Where the bootstrap key is shown once (default: stdout). */
+  show?: (text: string) => void;
+  logger?: Logger;
+  replayWindowMs?: number;
+  flushIntervalMs?: number;
+  sweepIntervalMs?: number;
+  cacheTtlMs?: number;
+  rateLimitPerSecond?: number;
+  failedAuthPerMinute?: number;
+  maxBodyBytes?: number;
+  now?: () => number;
+}
+
+export interface RunningKeyService {
+  url: string;
+  port: number;
+  bootstrap: BootstrapOutcome;
+  deps: ServiceDeps;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export function createLogger(level = process.env.AYRA_KEYS_LOG_LEVEL ?? "info"): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "ayra-keys-serve" },
+      redact: {
+        paths: ["secret", "*.secret", "headers.authorization", "req.headers.authorization"],
+        censor: "[redacted]",
+      },
+      // Belt and braces: any key-shaped literal that reaches a log line is masked.
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((a) => (typeof a === "string" ? maskKeyLiterals(a) : a)) as Parameters<typeof method>,
+          );
+        },
+      },
+      formatters: {
+        log: (obj) => JSON.parse(maskKeyLiterals(JSON.stringify(obj))) as Record<string, unknown>,
+      },
+    },
+    pino.destination({ fd: 2, sync: false }),
+  );
+}
+
+export async function startKeyService(options: KeyServiceOptions): Promise<RunningKeyService> {
+  const logger = options.logger ?? createLogger();
+  const db = await openDatabase(options.database);
+  try {
+    await migrate(db);
+    const { keyring, created } = loadKeyring({
+      inline: options.keyring,
+      path: options.keyringFile ?? join(options.dataDir, "keyring.json"),
+    });
+    if (created) logger.info({ dataDir: options.dataDir }, "generated a new keyring (mode 0600)");
+    const flushIntervalMs = options.flushIntervalMs ?? 5_000;
+    const deps: ServiceDeps = {
+      db,
+      keyring,
+      cache: new KeyCache({ ttlMs: options.cacheTtlMs ?? (db.dialect === "postgres" ? 1_000 : 60_000) }),
+      usage: new UsageRecorder(db),
+      metrics: createMetrics(() => countByStatus(db)),
+      now: options.now ?? Date.now,
+      replayWindowMs: options.replayWindowMs ?? 86_400_000,
+      flushIntervalMs,
+    };
+    const bootstrap = await bootstrapAdminKey(deps, {
+      adminKey: options.adminKey,
+      adminKeyFile: options.adminKeyFile,
+      show: options.show ?? ((text) => process.stdout.write(text)),
+    });
+    if (bootstrap.created)
+      logger.info(
+        { keyId: bootstrap.keyId, delivered: bootstrap.delivered },
+        "created the bootstrap admin key",
+      );
+
+    let ready = true;
+    const { server, inFlight } = createHttpServer({
+      deps,
+      logger,
+      keyLimiter: new WindowRateLimiter({ limit: options.rateLimitPerSecond ?? 100, windowMs: 1_000 }),
+      failedAuthLimiter: new WindowRateLimiter({
+        limit: options.failedAuthPerMinute ?? 100,
+        windowMs: 60_000,
+      }),
+      maxBodyBytes: options.maxBodyBytes ?? 65_536,
+      ready: () => ready,
+    });
+    const background = (name: string, every: number, work: () => Promise<unknown>) => {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        work()
+          .catch((err: unknown) =>
+            logger.warn(
+              { task: name, err: err instanceof Error ? err.message : String(err) },
+              "background task failed",
+            ),
+          )
+          .finally(() => {
+            running = false;
+          });
+      }, every);
+      timer.unref();
+      return timer;
+    };
+    const timers = [
+      background("flush usage", flushIntervalMs, () => deps.usage.flush()),
+      background("sweep deadlines", options.sweepIntervalMs ?? 1_000, () => sweep(deps)),
+    ];
+
+    server.listen(options.port ?? 8787, options.host ?? "127.0.0.1");
+    await once(server, "listening");
+    const address = server.address() as AddressInfo;
+    const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+    logger.info({ url, database: db.dialect }, "keys service listening");
+
+    return {
+      url,
+      port: address.port,
+      bootstrap,
+      deps,
+      logger,
+      async close() {
+        ready = false;
+        // Stop accepting, let accepted requests finish, then write what they counted.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const deadline = Date.now() + 10_000;
+        while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        server.closeAllConnections();
+        await closed;
+        for (const t of timers) clearInterval(t);
+        await deps.usage
+          .flush()
+          .catch((err: unknown) => logger.error({ err: String(err) }, "final usage flush failed"));
+        await db.close();
+        logger.info("keys service stopped");
+        logger.flush();
+      },
+    };
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,41 @@
+// Who may do what: management needs api_keys:read / api_keys:write (admin:full implies both, write implies
+// read); no key mints or rolls to scopes it lacks; a test key never sees, mints or manages a live key.
+import { type Environment, grants, type Scope, scopesNotHeld } from "../../core/domain/index.ts";
+import { ApiError } from "../http/api-error.ts";
+import type { KeyRecord } from "../keys/key-record.ts";
+
+export function requireRead(principal: KeyRecord): void {
+  if (!grants(principal.scopes, "api_keys:read") && !grants(principal.scopes, "api_keys:write"))
+    throw new ApiError(
+      "insufficient_scope",
+      "This key needs the api_keys:read scope (or api_keys:write, or admin:full).",
+    );
+}
+
+export function requireWrite(principal: KeyRecord): void {
+  if (!grants(principal.scopes, "api_keys:write"))
+    throw new ApiError("insufficient_scope", "This key needs the api_keys:write scope (or admin:full).");
+}
+
+export function canSeeEnvironment(principal: KeyRecord, environment: Environment): boolean {
+  return principal.environment === "live" || environment === "test";
+}
+
+export function requireEnvironment(principal: KeyRecord, environment: Environment): void {
+  if (!canSeeEnvironment(principal, environment))
+    throw new ApiError("environment_mismatch", "A test key cannot see, mint or manage live keys.", {
+      param: "environment",
+    });
+}
+
+export function requireGrantable(principal: KeyRecord, requested: readonly Scope[]): void {
+  const missing = scopesNotHeld(principal.scopes, requested);
+  if (missing.length > 0)
+    throw new ApiError(
+      "scope_escalation",
+      `This key cannot grant scopes it does not hold: ${missing.join(", ")}.`,
+      {
+        param: "scopes",
+      },
+    );
+}

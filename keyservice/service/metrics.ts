@@ -1,0 +1,63 @@
+// Prometheus metrics, one registry per service instance. Labels are bounded: route templates, never ids.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export interface ServiceMetrics {
+  registry: Registry;
+  requests: Counter<"route" | "method" | "status">;
+  duration: Histogram<"route">;
+  replays: Counter;
+  rateLimited: Counter<"kind">;
+  introspections: Counter<"active">;
+  keys: Gauge<"environment" | "status">;
+}
+
+export function createMetrics(countKeys: () => Promise<Record<string, number>>): ServiceMetrics {
+  const registry = new Registry();
+  const keys = new Gauge({
+    name: "ayra_keys_keys",
+    help: "Stored keys by environment and status.",
+    labelNames: ["environment", "status"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [label, n] of Object.entries(await countKeys())) {
+        const [environment = "", status = ""] = label.split("/");
+        this.set({ environment, status }, n);
+      }
+    },
+  });
+  return {
+    registry,
+    keys,
+    requests: new Counter({
+      name: "ayra_keys_http_requests_total",
+      help: "HTTP requests by route template, method and status.",
+      labelNames: ["route", "method", "status"] as const,
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: "ayra_keys_http_request_duration_seconds",
+      help: "HTTP request latency by route template.",
+      labelNames: ["route"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    replays: new Counter({
+      name: "ayra_keys_idempotent_replays_total",
+      help: "Responses replayed for a repeated Idempotency-Key.",
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: "ayra_keys_rate_limited_total",
+      help: "Requests refused by a rate limit (kind: key, or failed_auth per address).",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+    introspections: new Counter({
+      name: "ayra_keys_introspections_total",
+      help: "Introspections by result.",
+      labelNames: ["active"] as const,
+      registers: [registry],
+    }),
+  };
+}

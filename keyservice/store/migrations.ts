@@ -1,0 +1,95 @@
+import type { Database } from "./database.ts";
+
+// Forward-only, numbered migrations; each runs once, in its own transaction, recorded in schema_migrations.
+// SQL here is the subset SQLite and PostgreSQL share. Times are integer milliseconds since the epoch.
+const migrations: { version: number; name: string; sql: string[] }[] = [
+  {
+    version: 1,
+    name: "keys, idempotency, audit, usage",
+    sql: [
+      `CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        status TEXT NOT NULL,
+        hmac_kid TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        first6 TEXT NOT NULL,
+        last4 TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        expiring_at BIGINT,
+        scheduled_reason TEXT,
+        last_used_at BIGINT,
+        rolled_from TEXT,
+        replaced_by TEXT,
+        revoked_at BIGINT,
+        revocation_reason TEXT,
+        metadata TEXT NOT NULL,
+        created_by TEXT
+      )`,
+      "CREATE UNIQUE INDEX api_keys_digest ON api_keys (digest, hmac_kid)",
+      "CREATE INDEX api_keys_created ON api_keys (created_at, id)",
+      "CREATE INDEX api_keys_updated ON api_keys (updated_at, id)",
+      "CREATE INDEX api_keys_expiring ON api_keys (status, expiring_at)",
+      "CREATE INDEX api_keys_expires ON api_keys (status, expires_at)",
+      `CREATE TABLE idempotency (
+        actor TEXT NOT NULL,
+        idem_key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status_code INTEGER NOT NULL,
+        response TEXT,
+        aes_kid TEXT,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (actor, idem_key)
+      )`,
+      "CREATE INDEX idempotency_expires ON idempotency (expires_at)",
+      `CREATE TABLE audit_events (
+        id TEXT PRIMARY KEY,
+        created_at BIGINT NOT NULL,
+        actor_key_id TEXT,
+        action TEXT NOT NULL,
+        target_key_id TEXT,
+        request_id TEXT,
+        ip TEXT,
+        details TEXT NOT NULL
+      )`,
+      "CREATE INDEX audit_events_order ON audit_events (created_at, id)",
+      "CREATE INDEX audit_events_target ON audit_events (target_key_id, created_at, id)",
+      `CREATE TABLE usage_hourly (
+        key_id TEXT NOT NULL,
+        hour BIGINT NOT NULL,
+        count BIGINT NOT NULL,
+        PRIMARY KEY (key_id, hour)
+      )`,
+      "CREATE TABLE service_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ],
+  },
+];
+
+export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;
+
+export async function migrate(db: Database): Promise<number> {
+  await db.run(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+  );
+  let applied = 0;
+  for (const m of migrations) {
+    const done = await db.query("SELECT version FROM schema_migrations WHERE version = $1", [m.version]);
+    if (done.length > 0) continue;
+    await db.transaction(async (tx) => {
+      // Two replicas starting together on PostgreSQL: the loser's insert conflicts and its transaction rolls back.
+      await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
+      for (const statement of m.sql) await tx.run(statement);
+    });
+    applied++;
+  }
+  return applied;
+}
