@@ -1,6 +1,7 @@
 // Assembles and runs one keys service: store, keyring, bootstrap, background work (deadlines, usage flush,
 // replay erasure) and the HTTP server; stops in the order that loses nothing.
 import { once } from "node:events";
+import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
@@ -80,6 +81,8 @@ export function createLogger(level = process.env.AYRA_KEYS_LOG_LEVEL ?? "info"):
 
 export async function startKeyService(options: KeyServiceOptions): Promise<RunningKeyService> {
   const logger = options.logger ?? createLogger();
+  // The data folder holds the keyring: private to the service's user.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const db = await openDatabase(options.database);
   try {
     await migrate(db);

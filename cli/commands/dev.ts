@@ -1,10 +1,64 @@
-import { Command } from "commander";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Command, Option } from "commander";
+import { startKeyService } from "../../keyservice/key-service.ts";
+import { defaultDataDir, parseListen } from "./serve.ts";
+
+export interface DevFlags {
+  listen: { host: string; port: number };
+  dataDir: string;
+}
 
 /** `ayra-keys dev`: the local stack on embedded defaults, and what to try next. */
+export async function runDev(flags: DevFlags): Promise<void> {
+  const adminKeyFile = join(flags.dataDir, "admin-key");
+  const service = await startKeyService({
+    database: `sqlite:${join(flags.dataDir, "keys.db")}`,
+    dataDir: flags.dataDir,
+    host: flags.listen.host,
+    port: flags.listen.port,
+    // A local stack keeps its admin key in a 0600 file so the commands below can use it.
+    adminKeyFile: existsSync(adminKeyFile) ? undefined : adminKeyFile,
+  });
+  process.stdout.write(
+    [
+      "",
+      "ayra-keys dev is running:",
+      `  keys service   ${service.url}   (SQLite in ${flags.dataDir})`,
+      "",
+      "Try it:",
+      `  export AYRA_API_URL=${service.url}`,
+      `  export AYRA_API_KEY="$(cat ${adminKeyFile})"`,
+      `  curl -s -X POST $AYRA_API_URL/v1/api_keys -H "Authorization: Bearer $AYRA_API_KEY" \\`,
+      `       -H 'Content-Type: application/json' \\`,
+      `       -d '{"name":"Production Web App","environment":"test","scopes":["agents:read"]}'`,
+      `  curl -s $AYRA_API_URL/v1/api_keys -H "Authorization: Bearer $AYRA_API_KEY"`,
+      "",
+      "Ctrl-C stops it; the data stays in the data folder.",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  await service.close();
+}
+
 export function devCommand(): Command {
   return new Command("dev")
-    .description("start the local stack on embedded defaults (what exists so far) and say what to try")
-    .action(() => {
-      process.stdout.write("ayra-keys dev: nothing to start yet.\n");
+    .description("run the local stack on embedded defaults and say what to try")
+    .addOption(
+      new Option("--listen <host:port>", "keys service address")
+        .default(parseListen("127.0.0.1:8787"), "127.0.0.1:8787")
+        .argParser(parseListen),
+    )
+    .addOption(
+      new Option("--data-dir <dir>", "where the local stack keeps its data")
+        .default(defaultDataDir(), "./.data")
+        .env("AYRA_KEYS_DATA_DIR"),
+    )
+    .action(async (flags: DevFlags) => {
+      await runDev(flags);
     });
 }
