@@ -1,6 +1,7 @@
 // The `ayra-keys` command line: one commander program, each command in a module of its own.
 import { Command } from "commander";
 import { devCommand } from "./commands/dev.ts";
+import { keyringCommand } from "./commands/keyring.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { packageVersion } from "./version.ts";
 
@@ -14,5 +15,6 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true });
   program.addCommand(devCommand());
   program.addCommand(serveCommand());
+  program.addCommand(keyringCommand());
   return program;
 }

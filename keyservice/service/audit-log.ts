@@ -55,7 +55,8 @@ export function auditEventToApi(row: Record<string, unknown>): Record<string, un
     action: row.action,
     target_key_id: row.target_key_id ?? null,
     request_id: row.request_id ?? null,
-    ip: row.ip ?? null,
+    // The address is left out, not null, for events no request caused (deadlines, bootstrap).
+    ...(row.ip ? { ip: row.ip } : {}),
     details: JSON.parse(String(row.details)),
   };
 }

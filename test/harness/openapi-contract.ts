@@ -93,8 +93,21 @@ export function checkResponse(
   response: CheckedResponse,
 ): { operation: string } {
   const operation = operations.find((o) => o.method === method && o.pattern.test(path));
-  if (!operation)
-    throw new ContractViolation(`${method} ${path} is not an operation of the keys API document`);
+  if (!operation) {
+    // Outside the document's operations only the two routing errors may answer, in the Error shape.
+    const code = (response.body as { error?: { code?: string } } | undefined)?.error?.code;
+    const expected = operations.some((o) => o.pattern.test(path))
+      ? [405, "method_not_allowed"]
+      : [404, "route_not_found"];
+    if (response.status !== expected[0] || code !== expected[1])
+      throw new ContractViolation(
+        `${method} ${path} is not an operation; expected ${expected.join(" ")}, got ${response.status} ${code}`,
+      );
+    const validate = ajv.getSchema("keys-api#/$defs/Error");
+    if (!validate?.(response.body))
+      throw new ContractViolation(`${method} ${path}: error body does not match Error`);
+    return { operation: "none" };
+  }
   const responses = operation.op.responses as Json;
   const documented =
     responses[String(response.status)] ?? responses[`${String(response.status)[0]}XX`] ?? responses.default;

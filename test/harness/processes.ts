@@ -14,6 +14,8 @@ export interface StartOptions {
   gid?: number;
   /** Lines of output kept for error messages. */
   keepLines?: number;
+  /** Keep all of stdout and stderr, separately (for tests that scan a process's whole output). */
+  capture?: boolean;
 }
 
 export interface StopOptions {
@@ -27,11 +29,13 @@ export class ManagedProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #lines: string[] = [];
   #keep: number;
+  #captured: { stdout: string[]; stderr: string[] } | undefined;
   #exitedFlag = false;
 
   constructor(options: StartOptions) {
     this.name = options.name;
     this.#keep = options.keepLines ?? 200;
+    this.#captured = options.capture ? { stdout: [], stderr: [] } : undefined;
     this.child = spawn(options.command, options.args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
@@ -46,9 +50,13 @@ export class ManagedProcess {
       return { code: code as number | null, signal: signal as NodeJS.Signals | null };
     });
     this.child.on("error", (err) => this.#remember(`spawn error: ${err.message}`));
-    for (const stream of [this.child.stdout, this.child.stderr]) {
+    for (const [name, stream] of [
+      ["stdout", this.child.stdout],
+      ["stderr", this.child.stderr],
+    ] as const) {
       stream?.setEncoding("utf8");
       stream?.on("data", (chunk: string) => {
+        this.#captured?.[name].push(chunk);
         for (const line of chunk.split("\n")) if (line) this.#remember(line);
       });
     }
@@ -62,6 +70,16 @@ export class ManagedProcess {
   /** The last lines the process printed, for error messages. */
   output(): string {
     return this.#lines.join("\n");
+  }
+
+  /** Everything the process wrote to stdout (with `capture`). */
+  stdout(): string {
+    return this.#captured?.stdout.join("") ?? "";
+  }
+
+  /** Everything the process wrote to stderr (with `capture`). */
+  stderr(): string {
+    return this.#captured?.stderr.join("") ?? "";
   }
 
   #remember(line: string): void {
