@@ -114,7 +114,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
       );
 
     let ready = true;
-    const { server, inFlight } = createHttpServer({
+    const { server, drained } = createHttpServer({
       deps,
       logger,
       keyLimiter: new WindowRateLimiter({ limit: options.rateLimitPerSecond ?? 100, windowMs: 1_000 }),
@@ -166,8 +166,8 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
         // Stop accepting, let accepted requests finish, then write what they counted.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        const deadline = Date.now() + 10_000;
-        while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        // Accepted requests finish (bounded: a stuck client does not hold the shutdown forever).
+        await Promise.race([drained(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
         server.closeAllConnections();
         await closed;
         for (const t of timers) clearInterval(t);

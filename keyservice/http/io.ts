@@ -7,14 +7,24 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   const declared = Number(req.headers["content-length"] ?? Number.NaN);
   if (declared > maxBytes)
     throw new ApiError("body_too_large", `The request body must be at most ${maxBytes} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes)
-      throw new ApiError("body_too_large", `The request body must be at most ${maxBytes} bytes.`);
-    chunks.push(chunk);
-  }
+  // Listeners rather than an async iterator: this runs on every request, and the iterator's extra
+  // promises per chunk are measurable at tens of thousands of requests a second.
+  const { chunks, size } = await new Promise<{ chunks: Buffer[]; size: number }>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new ApiError("body_too_large", `The request body must be at most ${maxBytes} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once("end", () => resolve({ chunks, size }));
+    req.once("error", reject);
+  });
   if (size === 0) return undefined;
   const type = req.headers["content-type"] ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type))
@@ -22,7 +32,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
       "unsupported_media_type",
       "Send the request body as JSON with Content-Type: application/json.",
     );
-  const text = Buffer.concat(chunks, size).toString("utf8");
+  const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)).toString("utf8");
   try {
     return JSON.parse(text);
   } catch {

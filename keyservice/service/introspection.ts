@@ -1,20 +1,27 @@
 // Is this string a key that works right now? Answered for any string, well-formed or not, without ever
 // saying why a key is inactive. A test key cannot learn anything about live keys. Finding a key active
 // counts as a use of it.
-import { effectiveState } from "../keys/key-record.ts";
+import { effectiveState, type KeyRecord } from "../keys/key-record.ts";
 import { lookupKey } from "./authenticator.ts";
 import { canSeeEnvironment, requireRead } from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
+import type { OperationResult } from "./idempotency.ts";
 
-const INACTIVE = Object.freeze({ active: false });
+const INACTIVE: OperationResult = Object.freeze({ status: 200, body: Object.freeze({ active: false }) });
 
-export async function introspect(
+export function introspect(
   deps: ServiceDeps,
   ctx: RequestContext,
   presented: string,
-): Promise<Record<string, unknown>> {
+): OperationResult | Promise<OperationResult> {
   requireRead(ctx.principal);
-  const record = await lookupKey(deps, presented);
+  const found = lookupKey(deps, presented);
+  return found instanceof Promise
+    ? found.then((record) => answer(deps, ctx, record))
+    : answer(deps, ctx, found);
+}
+
+function answer(deps: ServiceDeps, ctx: RequestContext, record: KeyRecord | undefined): OperationResult {
   if (!record || !canSeeEnvironment(ctx.principal, record.environment)) {
     deps.metrics.introspections.inc({ active: "false" });
     return INACTIVE;
@@ -24,14 +31,17 @@ export async function introspect(
   deps.metrics.introspections.inc({ active: "true" });
   const state = effectiveState(record, now);
   return {
-    active: true,
-    id: state.id,
-    environment: state.environment,
-    scopes: state.scopes,
-    expires_at: state.expiresAt === null ? null : new Date(state.expiresAt).toISOString(),
-    expiring_at:
-      state.status === "expiring" && state.expiringAt !== null
-        ? new Date(state.expiringAt).toISOString()
-        : null,
+    status: 200,
+    body: {
+      active: true,
+      id: state.id,
+      environment: state.environment,
+      scopes: state.scopes,
+      expires_at: state.expiresAt === null ? null : new Date(state.expiresAt).toISOString(),
+      expiring_at:
+        state.status === "expiring" && state.expiringAt !== null
+          ? new Date(state.expiringAt).toISOString()
+          : null,
+    },
   };
 }

@@ -9,6 +9,8 @@ export interface ServiceMetrics {
   rateLimited: Counter<"kind">;
   introspections: Counter<"active">;
   keys: Gauge<"environment" | "status">;
+  /** Counts and times one request; label children are cached, so the hot path does no label hashing. */
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
 }
 
 export function createMetrics(countKeys: () => Promise<Record<string, number>>): ServiceMetrics {
@@ -26,22 +28,40 @@ export function createMetrics(countKeys: () => Promise<Record<string, number>>):
       }
     },
   });
+  const requests = new Counter({
+    name: "ayra_keys_http_requests_total",
+    help: "HTTP requests by route template, method and status.",
+    labelNames: ["route", "method", "status"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "ayra_keys_http_request_duration_seconds",
+    help: "HTTP request latency by route template.",
+    labelNames: ["route"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  // Bounded: route templates × methods × statuses.
+  const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  const observeRequest = (route: string, method: string, status: number, seconds: number) => {
+    const id = `${route} ${method} ${status}`;
+    let child = children.get(id);
+    if (!child) {
+      child = {
+        count: requests.labels({ route, method, status: String(status) }),
+        time: duration.labels({ route }),
+      };
+      children.set(id, child);
+    }
+    child.count.inc();
+    child.time.observe(seconds);
+  };
   return {
     registry,
     keys,
-    requests: new Counter({
-      name: "ayra_keys_http_requests_total",
-      help: "HTTP requests by route template, method and status.",
-      labelNames: ["route", "method", "status"] as const,
-      registers: [registry],
-    }),
-    duration: new Histogram({
-      name: "ayra_keys_http_request_duration_seconds",
-      help: "HTTP request latency by route template.",
-      labelNames: ["route"] as const,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers: [registry],
-    }),
+    requests,
+    duration,
+    observeRequest,
     replays: new Counter({
       name: "ayra_keys_idempotent_replays_total",
       help: "Responses replayed for a repeated Idempotency-Key.",

@@ -202,7 +202,13 @@ describe.each(STORES)("keys service on %s", (store) => {
       seen.push(...page.body.data.map((k: { id: string }) => k.id));
       cursor = page.body.next_cursor;
     } while (cursor);
-    expect(seen).toEqual(ids);
+    // Every key once, in the list's documented order: (created_at, id).
+    expect([...seen].sort()).toEqual([...ids].sort());
+    const created = new Map<string, string>();
+    for (const id of ids)
+      created.set(id, (await ks.call("GET", `/v1/api_keys/${id}`, { key: ks.adminKey })).body.created_at);
+    const order = seen.map((id) => `${created.get(id)} ${id}`);
+    expect(order).toEqual([...order].sort());
   });
 
   it("records usage and last_used_at, only forward", async () => {

@@ -139,7 +139,8 @@ describe("ayra-keys serve", () => {
 
   it("refuses a malformed AYRA_KEYS_ADMIN_KEY without echoing it", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "ayra-keys-serve-"));
-    const broken = `${generateKey("live").slice(0, -1)}x`;
+    const good = generateKey("live");
+    const broken = `${good.slice(0, -1)}${good.endsWith("x") ? "y" : "x"}`; // one changed checksum character
     const proc = startProcess({
       name: "ayra-keys serve",
       command: process.execPath,
