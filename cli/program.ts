@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { devCommand } from "./commands/dev.ts";
 import { keyringCommand } from "./commands/keyring.ts";
+import { reviewCommand } from "./commands/review.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { packageVersion } from "./version.ts";
 
@@ -16,5 +17,6 @@ export function buildProgram(): Command {
   program.addCommand(devCommand());
   program.addCommand(serveCommand());
   program.addCommand(keyringCommand());
+  program.addCommand(reviewCommand());
   return program;
 }

@@ -1,0 +1,266 @@
+import { evaluateHygiene } from "../core/hygiene/evaluate.ts";
+import {
+  diffFindings,
+  type KeyChange,
+  planKeyChange,
+  type ReviewPolicy,
+  retainedOnDelete,
+} from "../core/review/index.ts";
+import type { KeySpec } from "../core/spec/key-spec.ts";
+import { validateKeySpec } from "../core/spec/validate.ts";
+import { hygieneFindings, reviewFinding, specErrorFindings } from "./findings.ts";
+import type { GitRepo, TreeEntry } from "./git.ts";
+import { isManifestPath, MAX_MANIFEST_BYTES, parseManifestFile, tooLargeMessage } from "./manifest-file.ts";
+import type { ApiKeyManifest, ManifestProblem } from "./manifests.ts";
+import { changeDetails, changeSummary } from "./plan-text.ts";
+import type { Finding, PlanRow } from "./report.ts";
+
+/*
+ * The manifest half of a review: gather both trees' ApiKeys (one ls-tree and one cat-file batch per
+ * side), pair them by namespace/name, then plan and judge each changed key with core's functions.
+ */
+
+export type ManifestReviewInput = {
+  git: GitRepo;
+  /** The commit compared against (the merge base). */
+  base: string;
+  head: string;
+  paths: readonly string[];
+  policy: ReviewPolicy;
+  now: Date;
+};
+
+export type ManifestReview = { plan: PlanRow[]; unchanged: number; findings: Finding[] };
+
+type Side = { keys: ApiKeyManifest[]; problems: ManifestProblem[] };
+
+function manifestFiles(entries: readonly TreeEntry[]): TreeEntry[] {
+  return entries
+    .filter((e) => e.type === "blob" && e.mode !== "120000" && isManifestPath(e.path))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function tooLarge(entry: TreeEntry, side: "head" | "base"): ManifestProblem {
+  return {
+    rule: "unreadable-file",
+    message: `${entry.path} ${tooLargeMessage(entry.size)}`,
+    location: { file: entry.path, line: 1, column: 1, endLine: 1, endColumn: 1, side },
+  };
+}
+
+function readSide(
+  entries: readonly TreeEntry[],
+  blobs: Map<string, Buffer>,
+  side: "head" | "base",
+  namespace: string,
+): Side {
+  const out: Side = { keys: [], problems: [] };
+  for (const entry of entries) {
+    if (entry.size > MAX_MANIFEST_BYTES) {
+      out.problems.push(tooLarge(entry, side));
+      continue;
+    }
+    const bytes = blobs.get(entry.oid);
+    if (bytes === undefined) continue;
+    const parsed = parseManifestFile(entry.path, bytes, { namespace, side });
+    out.keys.push(...parsed.keys);
+    out.problems.push(...parsed.problems);
+  }
+  return out;
+}
+
+function validSpec(manifest: ApiKeyManifest | undefined, now: Date): KeySpec | undefined {
+  if (manifest === undefined) return undefined;
+  const result = validateKeySpec(manifest.spec, { target: "kubernetes", now });
+  return result.ok ? result.spec : undefined;
+}
+
+function rawField(spec: unknown, field: string): unknown {
+  return typeof spec === "object" && spec !== null ? (spec as Record<string, unknown>)[field] : undefined;
+}
+
+type Planned = { row: PlanRow; findings: Finding[] };
+
+function planRow(manifest: ApiKeyManifest, change: KeyChange, before?: KeySpec, after?: KeySpec): PlanRow {
+  const row: PlanRow = {
+    key: manifest.id,
+    source: "manifest",
+    action: change.action,
+    summary: changeSummary(change, before, after),
+    details: changeDetails(change, before, after),
+    location: manifest.location,
+  };
+  const environment = after?.environment ?? before?.environment;
+  if (environment !== undefined) row.environment = environment;
+  return row;
+}
+
+function diffOf(
+  policy: ReviewPolicy,
+  change: KeyChange,
+  head: ApiKeyManifest | undefined,
+  base: ApiKeyManifest | undefined,
+  specs: { before?: KeySpec; after?: KeySpec },
+): Finding[] {
+  const input = { platform: "kubernetes" as const, change, ...specs };
+  return diffFindings(input).flatMap((hit) => {
+    const manifest = hit.side === "head" ? (head ?? base) : (base ?? head);
+    if (manifest === undefined) return [];
+    const location = hit.path === "" ? manifest.location : manifest.locate(hit.path);
+    const finding = reviewFinding(policy, hit.rule, hit.message, {
+      key: manifest.id,
+      location,
+      specPath: hit.path,
+    });
+    return finding ? [finding] : [];
+  });
+}
+
+function planChanged(
+  input: ManifestReviewInput,
+  head: ApiKeyManifest,
+  base: ApiKeyManifest | undefined,
+): Planned | "unchanged" {
+  if (base !== undefined && base.fingerprint === head.fingerprint) return "unchanged";
+  const result = validateKeySpec(head.spec, { target: "kubernetes", now: input.now });
+  if (!result.ok) {
+    const row: PlanRow = {
+      key: head.id,
+      source: "manifest",
+      action: "invalid",
+      summary: `cannot be applied: ${result.errors.length} spec error${result.errors.length === 1 ? "" : "s"}`,
+      details: [],
+      location: head.location,
+    };
+    const environment = rawField(head.spec, "environment");
+    if (environment === "live" || environment === "test") row.environment = environment;
+    return { row, findings: specErrorFindings(result.errors, head.id, head.locate) };
+  }
+  const after = result.spec;
+  const before = validSpec(base, input.now);
+  const change = planKeyChange({ platform: "kubernetes", before, after });
+  if (change.action === "no-change") return "unchanged";
+  const row = planRow(head, change, before, after);
+  if (base !== undefined && before === undefined)
+    row.details.push(
+      "the base version was not a valid ApiKey, so the cluster never held it: planned as a new key",
+    );
+  const findings = [
+    ...hygieneFindings(
+      evaluateHygiene(after, { config: input.policy.hygiene, now: input.now }),
+      head.id,
+      head.locate,
+    ),
+    ...diffOf(input.policy, change, head, base, { before, after }),
+  ];
+  return { row, findings };
+}
+
+function planDeleted(input: ManifestReviewInput, base: ApiKeyManifest): Planned {
+  const before = validSpec(base, input.now);
+  const retained = before ? retainedOnDelete(before) : rawField(base.spec, "deletionPolicy") === "Retain";
+  const change = planKeyChange({ platform: "kubernetes", before: before ?? undefined, retained });
+  const row = planRow(base, change, before);
+  const environment = rawField(base.spec, "environment");
+  if (before === undefined && (environment === "live" || environment === "test"))
+    row.environment = environment;
+  const findings = before ? diffOf(input.policy, change, undefined, base, { before }) : [];
+  return { row, findings };
+}
+
+// A key deleted under one name and created under another with the same name and environment.
+function noteRenames(rows: PlanRow[], created: Map<string, KeySpec>, deleted: Map<string, KeySpec>): void {
+  for (const row of rows) {
+    const spec = row.action === "create" ? created.get(row.key) : undefined;
+    if (spec === undefined) continue;
+    for (const [id, old] of deleted) {
+      if (old.displayName === spec.displayName && old.environment === spec.environment) {
+        row.details.push(
+          `looks like a rename of ${id}: that key is revoked and this one is new, not the same credential`,
+        );
+        break;
+      }
+    }
+  }
+}
+
+export async function reviewManifests(input: ManifestReviewInput): Promise<ManifestReview> {
+  const { git, base, head, paths, policy } = input;
+  const changed = (await git.changedFiles(base, head, paths)).filter((f) => isManifestPath(f.path));
+  const changedPaths = new Set(changed.map((f) => f.path));
+  const [headTree, baseTree] = await Promise.all([
+    git.listTree(head, paths),
+    changed.length > 0 ? git.listTree(base, [...changedPaths]) : Promise.resolve([]),
+  ]);
+  const headFiles = manifestFiles(headTree);
+  const baseFiles = manifestFiles(baseTree).filter((e) => changedPaths.has(e.path));
+  const small = [...headFiles, ...baseFiles].filter((e) => e.size <= MAX_MANIFEST_BYTES);
+  const blobs = await git.readBlobs(small.map((e) => e.oid));
+  const headSide = readSide(headFiles, blobs, "head", policy.namespace);
+  const baseSide = readSide(baseFiles, blobs, "base", policy.namespace);
+
+  const findings: Finding[] = [];
+  for (const p of headSide.problems) {
+    if (!changedPaths.has(p.location.file)) continue;
+    const finding = reviewFinding(policy, p.rule, p.message, {
+      location: p.location,
+      ...(p.key ? { key: p.key } : {}),
+    });
+    if (finding) findings.push(finding);
+  }
+
+  const headById = new Map<string, ApiKeyManifest>();
+  const candidates: ApiKeyManifest[] = [];
+  // Declarations in untouched files come first: a clash is reported on the one this change adds.
+  const ordered = [
+    ...headSide.keys.filter((k) => !changedPaths.has(k.file)),
+    ...headSide.keys.filter((k) => changedPaths.has(k.file)),
+  ];
+  for (const key of ordered) {
+    const first = headById.get(key.id);
+    if (first === undefined) {
+      headById.set(key.id, key);
+      if (changedPaths.has(key.file)) candidates.push(key);
+      continue;
+    }
+    if (!changedPaths.has(key.file) && !changedPaths.has(first.file)) continue;
+    const finding = reviewFinding(
+      policy,
+      "duplicate-key",
+      `ApiKey ${key.id} is declared again here; it is already declared at ${first.file}:${first.location.line}. Each namespace/name may be declared once: one would silently overwrite the other.`,
+      { key: key.id, location: key.location },
+    );
+    if (finding) findings.push(finding);
+  }
+  const baseById = new Map<string, ApiKeyManifest>();
+  for (const key of baseSide.keys) if (!baseById.has(key.id)) baseById.set(key.id, key);
+
+  const plan: PlanRow[] = [];
+  let unchanged = headById.size - candidates.length;
+  const created = new Map<string, KeySpec>();
+  const deleted = new Map<string, KeySpec>();
+  for (const key of candidates) {
+    const planned = planChanged(input, key, baseById.get(key.id));
+    if (planned === "unchanged") {
+      unchanged++;
+      continue;
+    }
+    plan.push(planned.row);
+    findings.push(...planned.findings);
+    if (planned.row.action === "create") {
+      const spec = validSpec(key, input.now);
+      if (spec) created.set(key.id, spec);
+    }
+  }
+  for (const [id, key] of baseById) {
+    if (headById.has(id)) continue;
+    const planned = planDeleted(input, key);
+    plan.push(planned.row);
+    findings.push(...planned.findings);
+    const spec = validSpec(key, input.now);
+    if (spec) deleted.set(id, spec);
+  }
+  noteRenames(plan, created, deleted);
+  plan.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { plan, unchanged, findings };
+}
