@@ -1,26 +1,15 @@
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+import type { ValidateFunction } from "ajv";
 import schema from "../../schemas/apikey.schema.json" with { type: "json" };
-
-/** The ApiKey spec schema (contract 2), for the CRD generator and documentation. */
-export const API_KEY_SCHEMA: Readonly<Record<string, unknown>> = schema;
+import compiled from "./generated/apikey-schema-validator.cjs";
 
 /** Vendor keyword marking fields that need the Kubernetes controller. */
 export const KUBERNETES_ONLY_KEYWORD = "x-ayra-kubernetes-only";
 
-// Compiled once per process, on first use: compiling is the expensive part (milliseconds),
-// validating is cheap. The compiled function is pure, so sharing it carries no state.
-let compiled: ValidateFunction | undefined;
+/** The ApiKey spec schema (contract 2), for the CRD generator and documentation. */
+export const API_KEY_SCHEMA: Readonly<Record<string, unknown>> = schema;
 
+/** The schema's validator, compiled ahead of time (see validator-source.ts). */
 export function schemaValidator(): ValidateFunction {
-  if (compiled === undefined) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-    // ajv-formats is CommonJS; under NodeNext its default import is the module object.
-    addFormats.default(ajv, ["date-time"]);
-    ajv.addKeyword({ keyword: KUBERNETES_ONLY_KEYWORD, schemaType: "boolean" });
-    ajv.addKeyword({ keyword: "x-kubernetes-validations", schemaType: "array" });
-    compiled = ajv.compile(schema);
-  }
   return compiled;
 }
 
