@@ -1,5 +1,7 @@
 // The `ayra-keys` command line: one commander program, each command in a module of its own.
 import { Command } from "commander";
+import { controllerCommand } from "./commands/controller.ts";
+import { crdCommand } from "./commands/crd.ts";
 import { devCommand } from "./commands/dev.ts";
 import { keyringCommand } from "./commands/keyring.ts";
 import { reviewCommand } from "./commands/review.ts";
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   program.addCommand(devCommand());
   program.addCommand(serveCommand());
   program.addCommand(keyringCommand());
+  program.addCommand(controllerCommand());
+  program.addCommand(crdCommand());
   program.addCommand(reviewCommand());
   return program;
 }

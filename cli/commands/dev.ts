@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { startKeyService } from "../../keyservice/key-service.ts";
@@ -20,11 +20,30 @@ export async function runDev(flags: DevFlags): Promise<void> {
     // A local stack keeps its admin key in a 0600 file so the commands below can use it.
     adminKeyFile: existsSync(adminKeyFile) ? undefined : adminKeyFile,
   });
+  // The controller, against the current kubeconfig context if there is one (loaded only then).
+  const { startDevController } = await import("../../controller/dev.ts");
+  const controller = existsSync(adminKeyFile)
+    ? await startDevController({
+        keysUrl: service.url,
+        apiKey: readFileSync(adminKeyFile, "utf8").trim(),
+        dataDir: flags.dataDir,
+      })
+    : { skipped: `no admin key file at ${adminKeyFile}` };
+  const controllerLines =
+    "running" in controller
+      ? [
+          `  controller     ${controller.server}   (current kubeconfig context; metrics on ${controller.running.url})`,
+          "",
+          "  kubectl apply -f examples/k8s/analytics-dashboard.yaml",
+          "  kubectl get apikeys            # ak for short; the key is in Secret analytics-dashboard",
+        ]
+      : [`  controller     not started: ${controller.skipped}`];
   process.stdout.write(
     [
       "",
       "ayra-keys dev is running:",
       `  keys service   ${service.url}   (SQLite in ${flags.dataDir})`,
+      ...controllerLines,
       "",
       "Try it:",
       `  export AYRA_API_URL=${service.url}`,
@@ -42,6 +61,7 @@ export async function runDev(flags: DevFlags): Promise<void> {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
   });
+  if ("running" in controller) await controller.running.stop();
   await service.close();
 }
 

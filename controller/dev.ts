@@ -1,0 +1,59 @@
+// The controller for `ayra-keys dev`: against the current kubeconfig context when there is one, with the CRDs
+// applied (server-side) if the cluster lacks them, no leader election, logs at warn level.
+import { join } from "node:path";
+import { type RunningController, startController } from "./controller.ts";
+import { apiKeyCrd, apiKeyPolicyCrd } from "./crd/generate.ts";
+import { loadKubeAccess } from "./kube/kubeconfig.ts";
+import { KubeRest } from "./kube/rest.ts";
+import { createControllerLogger } from "./logger.ts";
+
+export type DevController = { running: RunningController; server: string } | { skipped: string };
+
+export async function startDevController(options: {
+  keysUrl: string;
+  apiKey: string;
+  dataDir: string;
+  listenPort?: number;
+}): Promise<DevController> {
+  let access: ReturnType<typeof loadKubeAccess>;
+  try {
+    access = loadKubeAccess();
+  } catch (error) {
+    return { skipped: error instanceof Error ? error.message : String(error) };
+  }
+  const rest = new KubeRest({ access, userAgent: "ayra-keys-dev" });
+  try {
+    for (const crd of [apiKeyCrd(), apiKeyPolicyCrd()]) {
+      const name = (crd.metadata as { name: string }).name;
+      await rest.request({
+        method: "PATCH",
+        path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+        query: { fieldManager: "ayra-keys-dev", force: true },
+        body: crd,
+        contentType: "application/apply-patch+yaml",
+        timeoutMs: 5_000,
+      });
+    }
+  } catch (error) {
+    return {
+      skipped: `could not install the CRDs in ${access.server}: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  } finally {
+    rest.close();
+  }
+  let running: RunningController;
+  try {
+    running = await startController({
+      access,
+      keysApiUrl: options.keysUrl,
+      keysApiKey: options.apiKey,
+      clusterId: `dev-${join(options.dataDir)}`.slice(0, 100),
+      listen: { host: "127.0.0.1", port: options.listenPort ?? 9090 },
+      leaderElection: { enabled: false },
+      logger: createControllerLogger({ level: process.env.AYRA_KEYS_LOG_LEVEL ?? "warn" }),
+    });
+  } catch (error) {
+    return { skipped: `could not start: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return { running, server: access.server };
+}

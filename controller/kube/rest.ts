@@ -1,0 +1,226 @@
+// A small Kubernetes REST client on node:https with a keep-alive agent: every verb the controller uses, typed
+// errors classified by status (never by message), and one hook that sees every request (metrics, tests).
+// KubeAccess (kubeconfig.ts) supplies the server, TLS material and credentials; a token file is re-read every
+// minute, so a projected service-account token that rotates keeps working.
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
+import { currentToken, type KubeAccess } from "./kubeconfig.ts";
+
+export type Verb = "GET" | "LIST" | "WATCH" | "CREATE" | "UPDATE" | "PATCH" | "DELETE";
+
+export interface KubeRequestInfo {
+  verb: Verb;
+  /** The resource (plural, with subresource): "secrets", "apikeys/status", "leases". */
+  resource: string;
+  status: number | null;
+  durationMs: number;
+}
+
+export class KubeApiError extends Error {
+  static {
+    KubeApiError.prototype.name = "KubeApiError";
+  }
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, reason: string, message: string) {
+    super(message);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+export const isNotFound = (e: unknown) => e instanceof KubeApiError && e.status === 404;
+export const isConflict = (e: unknown) => e instanceof KubeApiError && e.status === 409;
+export const isAlreadyExists = (e: unknown) =>
+  e instanceof KubeApiError && e.status === 409 && e.reason === "AlreadyExists";
+export const isGone = (e: unknown) => e instanceof KubeApiError && e.status === 410;
+
+export interface RequestSpec {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  /** Resolve with the body as text instead of parsed JSON. */
+  text?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface KubeRestOptions {
+  access: KubeAccess;
+  onRequest?: (info: KubeRequestInfo) => void;
+  maxSockets?: number;
+  userAgent?: string;
+}
+
+export interface Connection {
+  url: URL;
+  options: RequestOptions;
+}
+
+export class KubeRest {
+  readonly server: URL;
+  readonly #access: KubeAccess;
+  readonly #onRequest: ((info: KubeRequestInfo) => void) | undefined;
+  readonly #agent: HttpAgent;
+  readonly #userAgent: string;
+  #token: { value: string | undefined; at: number } | undefined;
+
+  constructor(options: KubeRestOptions) {
+    this.server = new URL(options.access.server);
+    this.#access = options.access;
+    this.#onRequest = options.onRequest;
+    this.#userAgent = options.userAgent ?? "ayra-keys-controller";
+    const a = options.access;
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 64,
+      ...(a.ca ? { ca: a.ca } : {}),
+      ...(a.cert ? { cert: a.cert } : {}),
+      ...(a.key ? { key: a.key } : {}),
+      ...(a.insecureSkipTlsVerify ? { rejectUnauthorized: false } : {}),
+      ...(a.tlsServerName ? { servername: a.tlsServerName } : {}),
+    };
+    this.#agent =
+      this.server.protocol === "https:" ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  }
+
+  #headers(): Record<string, string> {
+    if (this.#token === undefined || Date.now() - this.#token.at > 60_000)
+      this.#token = { value: currentToken(this.#access), at: Date.now() };
+    return this.#token.value ? { authorization: `Bearer ${this.#token.value}` } : {};
+  }
+
+  /** A prepared connection (URL and options) for a streaming request such as a watch. */
+  async connection(path: string, query: RequestSpec["query"] = {}): Promise<Connection> {
+    const url = new URL(path, this.server);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    return {
+      url,
+      options: {
+        method: "GET",
+        agent: this.#agent,
+        headers: { ...this.#headers(), accept: "application/json", "user-agent": this.#userAgent },
+      },
+    };
+  }
+
+  report(info: KubeRequestInfo): void {
+    try {
+      this.#onRequest?.(info);
+    } catch {
+      // a metrics hook never fails a request
+    }
+  }
+
+  async request<T>(spec: RequestSpec): Promise<T> {
+    const { url, options } = await this.connection(spec.path, spec.query);
+    const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
+    const headers: Record<string, string> = { ...(options.headers as Record<string, string>) };
+    if (body !== undefined) {
+      headers["content-type"] = spec.contentType ?? "application/json";
+      headers["content-length"] = String(body.length);
+    }
+    const started = performance.now();
+    const verb = verbOf(spec);
+    const resource = resourceOf(spec.path);
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise<T>((resolve, reject) => {
+      const req = send(url, { ...options, method: spec.method, headers, signal: spec.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          this.report({ verb, resource, status, durationMs: performance.now() - started });
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (status >= 200 && status < 300) {
+            resolve((spec.text ? text : text === "" ? undefined : JSON.parse(text)) as T);
+            return;
+          }
+          let reason = "Unknown";
+          let message = `${spec.method} ${url.pathname} answered ${status}`;
+          try {
+            const parsed = JSON.parse(text) as { reason?: string; message?: string };
+            reason = parsed.reason ?? reason;
+            if (parsed.message) message = `${message}: ${parsed.message}`;
+          } catch {
+            // not a Status object
+          }
+          reject(new KubeApiError(status, reason, message));
+        });
+      });
+      req.setTimeout(spec.timeoutMs ?? 30_000, () =>
+        req.destroy(new Error(`${spec.method} ${url.pathname} timed out`)),
+      );
+      req.on("error", (error) => {
+        this.report({ verb, resource, status: null, durationMs: performance.now() - started });
+        reject(error);
+      });
+      req.end(body);
+    });
+  }
+
+  get<T>(path: string, query?: RequestSpec["query"]): Promise<T> {
+    return this.request<T>({ method: "GET", path, query });
+  }
+  create<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>({ method: "POST", path, body });
+  }
+  replace<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>({ method: "PUT", path, body });
+  }
+  mergePatch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>({ method: "PATCH", path, body, contentType: "application/merge-patch+json" });
+  }
+  strategicPatch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>({
+      method: "PATCH",
+      path,
+      body,
+      contentType: "application/strategic-merge-patch+json",
+    });
+  }
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>({ method: "DELETE", path });
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+}
+
+function verbOf(spec: RequestSpec): Verb {
+  switch (spec.method) {
+    case "GET":
+      return spec.query?.watch ? "WATCH" : isNamedPath(spec.path) ? "GET" : "LIST";
+    case "POST":
+      return "CREATE";
+    case "PUT":
+      return "UPDATE";
+    case "PATCH":
+      return "PATCH";
+    case "DELETE":
+      return "DELETE";
+  }
+}
+
+// /api/v1/namespaces/x/secrets → list; /api/v1/namespaces/x/secrets/name → get.
+function segments(path: string): string[] {
+  const parts = path.split("?")[0]?.split("/").filter(Boolean) ?? [];
+  const start = parts[0] === "api" ? 2 : 3; // api/v1 or apis/group/version
+  return parts.slice(start);
+}
+
+function isNamedPath(path: string): boolean {
+  const rest = segments(path);
+  if (rest[0] === "namespaces" && rest.length >= 3) return rest.length >= 4;
+  return rest.length >= 2;
+}
+
+export function resourceOf(path: string): string {
+  const rest = segments(path);
+  const r = rest[0] === "namespaces" && rest.length >= 3 ? rest.slice(2) : rest;
+  return r.length >= 3 ? `${r[0]}/${r[2]}` : (r[0] ?? "");
+}

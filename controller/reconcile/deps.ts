@@ -1,0 +1,34 @@
+// Everything a reconcile needs, wired once in controller.ts and passed explicitly.
+import type { Logger } from "pino";
+import type { KeysClient } from "../../core/client/index.ts";
+import type { Faults } from "../faults.ts";
+import type { KeyFacts } from "../keys/key-facts.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { Informer } from "../kube/informer.ts";
+import type { KubeRest } from "../kube/rest.ts";
+import type { KubeObject, SecretObject } from "../kube/types.ts";
+import type { ControllerMetrics } from "../metrics.ts";
+import type { Timers } from "../runtime/clock.ts";
+import type { LatestWrites } from "./latest.ts";
+import type { ApiKeyObject, ApiKeyPolicyObject } from "./objects.ts";
+import type { SecretIndex } from "./secret-index.ts";
+
+export interface ReconcileDeps {
+  rest: KubeRest;
+  keys: KeysClient;
+  facts: KeyFacts;
+  apiKeys: Informer<ApiKeyObject>;
+  secrets: Informer<SecretObject>;
+  policies: Informer<ApiKeyPolicyObject>;
+  namespaces: Informer<KubeObject>;
+  secretIndex: SecretIndex;
+  latestApiKeys: LatestWrites<ApiKeyObject>;
+  latestSecrets: LatestWrites<SecretObject>;
+  events: EventRecorder;
+  metrics: ControllerMetrics;
+  logger: Logger;
+  faults: Faults;
+  timers: Timers;
+  clusterId: string;
+  newId: () => string;
+}

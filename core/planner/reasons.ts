@@ -1,0 +1,39 @@
+// Reasons are named once and used alike in conditions, events, metrics and logs (cert-manager's
+// policies/constants.go). Each says why the planner decided what it did.
+export const REASONS = {
+  // finalization
+  Deleting: "Deleting",
+  FinalizerMissing: "FinalizerMissing",
+  // stalls: a person must act
+  InvalidSpec: "InvalidSpec",
+  PolicyDenied: "PolicyDenied",
+  SecretNotOwned: "SecretNotOwned",
+  SecretClaimed: "SecretClaimed",
+  // minting
+  PendingOperation: "PendingOperation",
+  Created: "Created",
+  Compromised: "Compromised",
+  KeyRevokedOutOfBand: "KeyRevokedOutOfBand",
+  KeyExpired: "KeyExpired",
+  KeyMissing: "KeyMissing",
+  SecretLost: "SecretLost",
+  RotateRequested: "RotateRequested",
+  SpecChanged: "SpecChanged",
+  RotationPeriod: "RotationPeriod",
+  RenewBeforeExpiry: "RenewBeforeExpiry",
+  Expired: "Expired",
+  // upkeep
+  StrayKeys: "StrayKeys",
+  CosmeticChange: "CosmeticChange",
+  SecretDrift: "SecretDrift",
+  SupersededPrevious: "SupersededPrevious",
+  GracePeriodOver: "GracePeriodOver",
+  RestartTargets: "RestartTargets",
+  PreviousKeyQuiet: "PreviousKeyQuiet",
+  StatusStale: "StatusStale",
+  // waiting
+  Ready: "Ready",
+  WaitingForKeyFacts: "WaitingForKeyFacts",
+} as const;
+
+export type Reason = (typeof REASONS)[keyof typeof REASONS];
