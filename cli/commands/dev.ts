@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { startKeyService } from "../../keyservice/key-service.ts";
 import { defaultDataDir, parseListen } from "./serve.ts";
 
 export interface DevFlags {
@@ -12,6 +11,7 @@ export interface DevFlags {
 /** `ayra-keys dev`: the local stack on embedded defaults, and what to try next. */
 export async function runDev(flags: DevFlags): Promise<void> {
   const adminKeyFile = join(flags.dataDir, "admin-key");
+  const { startKeyService } = await import("../../keyservice/key-service.ts");
   const service = await startKeyService({
     database: `sqlite:${join(flags.dataDir, "keys.db")}`,
     dataDir: flags.dataDir,

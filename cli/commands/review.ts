@@ -1,81 +1,8 @@
-import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { maskKeyLiterals } from "../../core/domain/key-format.ts";
-import { FAIL_ON_VALUES, type FailOn } from "../../core/review/index.ts";
-import { GitError, GitRefError } from "../../review/git.ts";
-import { type GitHubContext, GitHubContextError, readGitHubContext } from "../../review/github/context.ts";
-import { GitHubAuthError } from "../../review/github/identity.ts";
-import { publishToGitHub } from "../../review/github/publish.ts";
-import { renderAnnotations } from "../../review/render/annotations.ts";
-import { renderJson } from "../../review/render/json.ts";
-import { renderMarkdown } from "../../review/render/markdown.ts";
-import { ReviewInputError, runReview } from "../../review/review.ts";
+import { FAIL_ON_VALUES } from "../../core/review/index.ts";
+import type { ReviewFlags } from "./review-run.ts";
 
-export type ReviewOutput = "markdown" | "json" | "annotations";
-
-export interface ReviewFlags {
-  base?: string;
-  head?: string;
-  output: ReviewOutput;
-  github?: boolean;
-  pulumiEvents: string[];
-  policy?: string;
-  failOn?: FailOn;
-  root?: string;
-  repo: string;
-}
-
-export type ReviewIo = {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: Record<string, string | undefined>;
-  cwd: string;
-};
-
-/** Exit codes: 0 passed, 1 a finding reached the threshold, 2 the review could not run. */
-export const REVIEW_EXIT = { passed: 0, failed: 1, error: 2 } as const;
-
-const KNOWN_ERRORS = [ReviewInputError, GitRefError, GitError, GitHubContextError, GitHubAuthError];
-
-export async function runReviewCommand(paths: string[], flags: ReviewFlags, io: ReviewIo): Promise<number> {
-  try {
-    let github: GitHubContext | undefined;
-    if (flags.github) github = readGitHubContext(io.env);
-    const base = flags.base ?? github?.baseSha;
-    const head = flags.head ?? github?.headSha ?? (base !== undefined ? "HEAD" : undefined);
-    const report = await runReview({
-      cwd: resolve(io.cwd, flags.repo),
-      base,
-      head,
-      paths,
-      pulumiEvents: flags.pulumiEvents,
-      policyFile: flags.policy === undefined ? undefined : resolve(io.cwd, flags.policy),
-      failOn: flags.failOn,
-      root: flags.root,
-    });
-    if (flags.output === "json") io.stdout(renderJson(report));
-    else if (flags.output === "annotations") io.stdout(renderAnnotations(report));
-    else io.stdout(renderMarkdown(report));
-    if (github !== undefined) {
-      // The runner reads workflow commands on both streams; keep stdout parseable under --output json.
-      const commands = flags.output === "json" ? io.stderr : io.stdout;
-      await publishToGitHub(
-        report,
-        github,
-        { commands, stderr: io.stderr },
-        {
-          annotationsPrinted: flags.output === "annotations",
-        },
-      );
-    }
-    return report.failed ? REVIEW_EXIT.failed : REVIEW_EXIT.passed;
-  } catch (error) {
-    const known = KNOWN_ERRORS.some((type) => error instanceof type);
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`ayra-keys review: ${maskKeyLiterals(known ? message : `unexpected failure: ${message}`)}\n`);
-    return REVIEW_EXIT.error;
-  }
-}
+export type { ReviewFlags, ReviewIo, ReviewOutput } from "./review-run.ts";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -119,6 +46,8 @@ export function reviewCommand(): Command {
       "\nExit status: 0 passed, 1 a finding reached --fail-on, 2 the review could not run.\nPolicy: .ayra-keys.yaml at the top of the repository, read from --base.",
     )
     .action(async (paths: string[], flags: ReviewFlags) => {
+      // The review's modules (git, octokit, yaml) load only when a review runs.
+      const { runReviewCommand } = await import("./review-run.ts");
       process.exitCode = await runReviewCommand(paths, flags, {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),

@@ -1,6 +1,5 @@
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { startKeyService } from "../../keyservice/key-service.ts";
 
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
@@ -32,6 +31,8 @@ export interface ServeFlags {
 /** Runs the service until SIGINT/SIGTERM, then drains and exits. */
 export async function runServe(flags: ServeFlags): Promise<void> {
   const database = flags.database ?? `sqlite:${join(flags.dataDir, "keys.db")}`;
+  // Loaded here, not at the top: every other command would pay for the service's modules.
+  const { startKeyService } = await import("../../keyservice/key-service.ts");
   const service = await startKeyService({
     database,
     dataDir: flags.dataDir,
