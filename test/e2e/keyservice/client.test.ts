@@ -35,7 +35,10 @@ describe("the keys client against the keys service", () => {
       grace_period_seconds: 60,
     });
     expect(rolled.rolled_from).toBe(key.id);
-    expect(await client.introspect(rolled.secret)).toMatchObject({ active: true, scopes: ["agents:read", "analytics:read"] });
+    expect(await client.introspect(rolled.secret)).toMatchObject({
+      active: true,
+      scopes: ["agents:read", "analytics:read"],
+    });
     expect((await client.getKey(key.id)).status).toBe("expiring");
     await client.revokeKey(key.id, { reason: "replaced" });
     expect((await client.introspect(key.secret)).active).toBe(false);
