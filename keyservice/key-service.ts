@@ -10,6 +10,7 @@ import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
 import { createHttpServer } from "./http/server.ts";
 import { loadKeyring } from "./keyring.ts";
 import { countByStatus } from "./keys/key-repository.ts";
+import { cacheSync } from "./service/cache-sync.ts";
 import type { ServiceDeps } from "./service/context.ts";
 import { KeyCache } from "./service/key-cache.ts";
 import { createMetrics } from "./service/metrics.ts";
@@ -38,6 +39,8 @@ export interface KeyServiceOptions {
   flushIntervalMs?: number;
   sweepIntervalMs?: number;
   cacheTtlMs?: number;
+  /** PostgreSQL: how often changes made by other nodes are picked up (bounds their revocation delay). */
+  cacheSyncIntervalMs?: number;
   rateLimitPerSecond?: number;
   failedAuthPerMinute?: number;
   maxBodyBytes?: number;
@@ -95,7 +98,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
     const deps: ServiceDeps = {
       db,
       keyring,
-      cache: new KeyCache({ ttlMs: options.cacheTtlMs ?? (db.dialect === "postgres" ? 1_000 : 60_000) }),
+      cache: new KeyCache({ ttlMs: options.cacheTtlMs ?? 60_000 }),
       usage: new UsageRecorder(db),
       metrics: createMetrics(() => countByStatus(db)),
       now: options.now ?? Date.now,
@@ -148,6 +151,9 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
       background("flush usage", flushIntervalMs, () => deps.usage.flush()),
       background("sweep deadlines", options.sweepIntervalMs ?? 1_000, () => sweep(deps)),
     ];
+    // On PostgreSQL other nodes may write too: learn their changes once a second (see cache-sync.ts).
+    if (db.dialect === "postgres")
+      timers.push(background("sync cache", options.cacheSyncIntervalMs ?? 1_000, cacheSync(deps)));
 
     server.listen(options.port ?? 8787, options.host ?? "127.0.0.1");
     await once(server, "listening");

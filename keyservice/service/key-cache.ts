@@ -1,6 +1,6 @@
 // Key records by digest, for the authentication and introspection hot path. Every write through this
-// process invalidates its entry at once; the TTL bounds how long another node's revocation can go unseen
-// when several nodes share one PostgreSQL.
+// process invalidates its entry at once; writes by other nodes sharing one PostgreSQL are picked up by
+// cache-sync.ts. The TTL only bounds memory held by keys no longer presented.
 import type { KeyRecord } from "../keys/key-record.ts";
 
 export class KeyCache {
