@@ -1,26 +1,9 @@
-// JSON logs (pino) in which no key value can appear: any key-shaped literal is masked on the way out.
-import pino, { type DestinationStream, type Logger } from "pino";
-import { maskKeyLiterals } from "../core/domain/key-format.ts";
+// The controller's JSON log on stdout, masked like every ayra-keys log (core/logging).
+import type { DestinationStream, Logger } from "pino";
+import { createMaskedLogger } from "../core/logging/masked-logger.ts";
 
 export function createControllerLogger(
   options: { level?: string; destination?: DestinationStream } = {},
 ): Logger {
-  return pino(
-    {
-      level: options.level ?? process.env.AYRA_KEYS_LOG_LEVEL ?? "info",
-      base: { service: "ayra-keys-controller" },
-      hooks: {
-        logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((a) => (typeof a === "string" ? maskKeyLiterals(a) : a)) as Parameters<typeof method>,
-          );
-        },
-      },
-      formatters: {
-        log: (obj) => JSON.parse(maskKeyLiterals(JSON.stringify(obj))) as Record<string, unknown>,
-      },
-    },
-    options.destination ?? pino.destination({ fd: 1, sync: false }),
-  );
+  return createMaskedLogger({ service: "ayra-keys-controller", fd: 1, ...options });
 }

@@ -4,8 +4,8 @@ import { once } from "node:events";
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import pino, { type Logger } from "pino";
-import { maskKeyLiterals } from "../core/domain/index.ts";
+import type { Logger } from "pino";
+import { createMaskedLogger } from "../core/logging/masked-logger.ts";
 import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
 import { createHttpServer } from "./http/server.ts";
 import { loadKeyring } from "./keyring.ts";
@@ -56,30 +56,9 @@ export interface RunningKeyService {
   close(): Promise<void>;
 }
 
-export function createLogger(level = process.env.AYRA_KEYS_LOG_LEVEL ?? "info"): Logger {
-  return pino(
-    {
-      level,
-      base: { service: "ayra-keys-serve" },
-      redact: {
-        paths: ["secret", "*.secret", "headers.authorization", "req.headers.authorization"],
-        censor: "[redacted]",
-      },
-      // Belt and braces: any key-shaped literal that reaches a log line is masked.
-      hooks: {
-        logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((a) => (typeof a === "string" ? maskKeyLiterals(a) : a)) as Parameters<typeof method>,
-          );
-        },
-      },
-      formatters: {
-        log: (obj) => JSON.parse(maskKeyLiterals(JSON.stringify(obj))) as Record<string, unknown>,
-      },
-    },
-    pino.destination({ fd: 2, sync: false }),
-  );
+/** The service's JSON log goes to stderr: stdout is for the one bootstrap display. */
+export function createLogger(level?: string): Logger {
+  return createMaskedLogger({ service: "ayra-keys-serve", fd: 2, level });
 }
 
 export async function startKeyService(options: KeyServiceOptions): Promise<RunningKeyService> {

@@ -1,17 +1,11 @@
 // Who did what to which key: every management call and every deadline taking effect. Details are
 // structured facts (reason, changed fields, scopes) — never a key value; free text is masked.
 import { randomBytes } from "node:crypto";
+import type { AuditAction } from "../../core/client/types.ts";
 import { maskKeyLiterals } from "../../core/domain/index.ts";
 import type { Queryable } from "../store/database.ts";
 
-export type AuditAction =
-  | "api_key.created"
-  | "api_key.updated"
-  | "api_key.rolled"
-  | "api_key.revoked"
-  | "api_key.revocation_scheduled"
-  | "api_key.expired"
-  | "api_key.bootstrap";
+export type { AuditAction };
 
 export interface AuditEntry {
   action: AuditAction;

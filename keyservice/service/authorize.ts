@@ -3,6 +3,8 @@
 import { type Environment, grants, type Scope, scopesNotHeld } from "../../core/domain/index.ts";
 import { ApiError } from "../http/api-error.ts";
 import type { KeyRecord } from "../keys/key-record.ts";
+import { getKey } from "../keys/key-repository.ts";
+import type { Queryable } from "../store/database.ts";
 
 export function requireRead(principal: KeyRecord): void {
   if (!grants(principal.scopes, "api_keys:read") && !grants(principal.scopes, "api_keys:write"))
@@ -38,4 +40,20 @@ export function requireGrantable(principal: KeyRecord, requested: readonly Scope
         param: "scopes",
       },
     );
+}
+
+/** The key `id` as the principal may see it: 404 when it does not exist, 403 when it is in a hidden environment. */
+export async function visibleKey(
+  db: Queryable,
+  principal: KeyRecord,
+  id: string,
+  forUpdate = "",
+): Promise<KeyRecord> {
+  const key = await getKey(db, id, forUpdate);
+  if (!key)
+    throw new ApiError("resource_missing", `No key with id ${JSON.stringify(id.slice(0, 64))}.`, {
+      param: "id",
+    });
+  requireEnvironment(principal, key.environment);
+  return key;
 }

@@ -5,10 +5,10 @@ import { type Environment, generateKey, keyDisplayParts, type Scope } from "../.
 import { ApiError } from "../http/api-error.ts";
 import type { CreateInput, PatchInput, RevokeInput, RollInput } from "../http/request-bodies.ts";
 import { effectiveState, type KeyRecord, toApiKey } from "../keys/key-record.ts";
-import { getKey, insertKey, saveKey } from "../keys/key-repository.ts";
+import { insertKey, saveKey } from "../keys/key-repository.ts";
 import type { Queryable } from "../store/database.ts";
 import { writeAudit } from "./audit-log.ts";
-import { requireEnvironment, requireGrantable, requireWrite } from "./authorize.ts";
+import { requireEnvironment, requireGrantable, requireWrite, visibleKey } from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
 import { type OperationResult, requestFingerprint, runIdempotent } from "./idempotency.ts";
 
@@ -122,12 +122,7 @@ async function loadForChange(
   ctx: RequestContext,
   id: string,
 ): Promise<KeyRecord> {
-  const stored = await getKey(tx, id, deps.db.forUpdate);
-  if (!stored)
-    throw new ApiError("resource_missing", `No key with id ${JSON.stringify(id.slice(0, 64))}.`, {
-      param: "id",
-    });
-  requireEnvironment(ctx.principal, stored.environment);
+  const stored = await visibleKey(tx, ctx.principal, id, deps.db.forUpdate);
   return effectiveState(stored, deps.now());
 }
 

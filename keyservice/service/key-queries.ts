@@ -4,10 +4,10 @@ import { isEnvironment } from "../../core/domain/index.ts";
 import { ApiError } from "../http/api-error.ts";
 import { decodeCursor, encodeCursor } from "../http/cursor.ts";
 import { type KeyStatus, toApiKey } from "../keys/key-record.ts";
-import { getKey, listKeys } from "../keys/key-repository.ts";
+import { listKeys } from "../keys/key-repository.ts";
 import type { SqlValue } from "../store/database.ts";
 import { auditEventToApi } from "./audit-log.ts";
-import { canSeeEnvironment, requireEnvironment, requireRead } from "./authorize.ts";
+import { canSeeEnvironment, requireEnvironment, requireRead, visibleKey } from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
 import { applyDeadlines } from "./sweeper.ts";
 
@@ -34,12 +34,7 @@ export async function getOneKey(
   id: string,
 ): Promise<Record<string, unknown>> {
   requireRead(ctx.principal);
-  const key = await getKey(deps.db, id);
-  if (!key)
-    throw new ApiError("resource_missing", `No key with id ${JSON.stringify(id.slice(0, 64))}.`, {
-      param: "id",
-    });
-  requireEnvironment(ctx.principal, key.environment);
+  const key = await visibleKey(deps.db, ctx.principal, id);
   return toApiKey(key, deps.now());
 }
 
@@ -108,12 +103,7 @@ export async function keyUsage(
   query: URLSearchParams,
 ): Promise<Record<string, unknown>> {
   requireRead(ctx.principal);
-  const key = await getKey(deps.db, id);
-  if (!key)
-    throw new ApiError("resource_missing", `No key with id ${JSON.stringify(id.slice(0, 64))}.`, {
-      param: "id",
-    });
-  requireEnvironment(ctx.principal, key.environment);
+  const key = await visibleKey(deps.db, ctx.principal, id);
   const now = deps.now();
   const since =
     query.get("since") === null ? now - 7 * 86_400_000 : parseTimeFilter(String(query.get("since")), "since");

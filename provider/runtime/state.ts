@@ -2,9 +2,8 @@
 // The state repeats the inputs (the engine gives `diff` the old outputs, not the old inputs) plus what the
 // keys API said about the current key.
 import type { RevocationReason } from "../../core/client/index.ts";
-import type { Environment, Scope } from "../../core/domain/index.ts";
 import type { ObservedKeyStatus } from "../../core/provider-diff/index.ts";
-import type { KeySpec, RotationSpec } from "../../core/spec/index.ts";
+import type { KeySpec } from "../../core/spec/index.ts";
 
 /** The type token of the dynamic resource (module `ayra`, type `ApiKey`). */
 export const API_KEY_TYPE = "pulumi-nodejs:dynamic/ayra:ApiKey";
@@ -23,17 +22,7 @@ export const REVOCATION_REASONS: readonly RevocationReason[] = [
 ];
 
 /** Inputs after check: the spec normalized, plus the provider's own two. */
-export interface ApiKeyInputs {
-  displayName: string;
-  environment: Environment;
-  scopes: Scope[];
-  expiresAfter?: string;
-  /** RFC 3339, normalized to `toISOString()`. */
-  expiresAt?: string;
-  rotation?: RotationSpec;
-  owner?: string;
-  purpose?: string;
-  description?: string;
+export interface ApiKeyInputs extends Omit<KeySpec, "secret" | "restartTargets" | "deletionPolicy"> {
   /** The resource's URN, recorded in the key's metadata so a stray from a crashed run can be found. */
   slot: string;
   /** The reason `destroy` revokes with. */
