@@ -14,10 +14,12 @@ export async function startDevController(options: {
   apiKey: string;
   dataDir: string;
   listenPort?: number;
+  /** A kubeconfig file to use instead of the current context (the local control plane's). */
+  kubeconfig?: string;
 }): Promise<DevController> {
   let access: ReturnType<typeof loadKubeAccess>;
   try {
-    access = loadKubeAccess();
+    access = loadKubeAccess(options.kubeconfig);
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
   }
@@ -33,6 +35,25 @@ export async function startDevController(options: {
         contentType: "application/apply-patch+yaml",
         timeoutMs: 5_000,
       });
+    }
+    // A new CRD is served a moment after it is applied: wait for its lists, so the informers start clean.
+    for (const plural of ["apikeys", "apikeypolicies"]) {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const listed = await rest
+          .request({
+            method: "GET",
+            path: `/apis/keys.ayra.ai/v1alpha1/${plural}`,
+            query: { limit: "1" },
+            timeoutMs: 5_000,
+          })
+          .then(
+            () => true,
+            () => false,
+          );
+        if (listed || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
   } catch (error) {
     return {
