@@ -1,81 +1,24 @@
 // Pulumi programs in the review: the real Pulumi CLI (through the Automation API) previews a change of
-// ApiKey resources whose provider talks to the real keys service; the engine's events go to a file
-// and `ayra-keys review --pulumi-events` turns its ApiKey steps into plan rows and findings.
+// provider/'s ApiKey resources, whose provider process talks to the real keys service (credentials from
+// AYRA_API_URL / AYRA_API_KEY); the engine's events go to a file and `ayra-keys review --pulumi-events` turns
+// its ApiKey steps into plan rows and findings.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KEY_PATTERN } from "../../../core/domain/key-format.ts";
+import { ApiKey, type ApiKeyArgs } from "../../../provider/index.ts";
 import type { ReviewReport } from "../../../review/report.ts";
 import { startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
 import { createPulumiStack, type PulumiStack } from "../../harness/pulumi.ts";
 import { runCli } from "./fixtures/cli.ts";
 
-type Inputs = Record<string, unknown>;
-
-// A stand-in for provider/'s ApiKey with the same type token and the same update-not-replace diff:
-// create mints a key in the keys service.
-// Methods touch only their arguments, fetch and the environment (the engine serializes this object).
-const standInProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: Inputs) {
-    const response = await fetch(`${process.env.AYRA_API_URL}/v1/api_keys`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${process.env.AYRA_API_KEY}`,
-        "content-type": "application/json",
-        "idempotency-key": crypto.randomUUID(),
-      },
-      body: JSON.stringify({
-        name: inputs.displayName,
-        environment: inputs.environment,
-        scopes: inputs.scopes,
-      }),
-    });
-    const body = (await response.json()) as { id: string; secret: string };
-    if (response.status !== 201) throw new Error(`keys service answered ${response.status}`);
-    return { id: body.id, outs: { ...inputs, keyId: body.id, key: body.secret } };
-  },
-  async diff(_id: string, olds: Inputs, news: Inputs) {
-    const fields = [
-      "displayName",
-      "environment",
-      "scopes",
-      "expiresAfter",
-      "owner",
-      "description",
-      "rotation",
-    ];
-    const changed = fields.filter((f) => JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
-    // Like provider/: a new key is made by an update of the same resource, never by replacing it.
-    return { changes: changed.length > 0 };
-  },
-  async update(_id: string, olds: Inputs, news: Inputs) {
-    return { outs: { ...news, keyId: olds.keyId, key: olds.key } };
-  },
-  async delete() {},
+const reading: Omit<ApiKeyArgs, "environment"> = {
+  displayName: "Analytics Reader",
+  scopes: ["analytics:read"],
+  expiresAfter: "90d",
 };
-
-class ApiKey extends pulumi.dynamic.Resource {
-  declare readonly key: pulumi.Output<string>;
-  constructor(
-    name: string,
-    args: Record<string, pulumi.Input<unknown>>,
-    opts?: pulumi.CustomResourceOptions,
-  ) {
-    // module "ayra", type "ApiKey": the token pulumi-nodejs:dynamic/ayra:ApiKey, as provider/ declares it.
-    super(
-      standInProvider,
-      name,
-      { ...args, key: undefined, keyId: undefined },
-      { ...opts, additionalSecretOutputs: ["key"] },
-      "ayra",
-      "ApiKey",
-    );
-  }
-}
-
-const reading = { displayName: "Analytics Reader", scopes: ["analytics:read"], expiresAfter: "90d" };
 
 function program(phase: 1 | 2): pulumi.automation.PulumiFn {
   return async () => {
@@ -106,7 +49,7 @@ function program(phase: 1 | 2): pulumi.automation.PulumiFn {
       });
       new ApiKey("careless", { displayName: "Key 1", environment: "live", scopes: ["agents:read"] });
     }
-    return { webKey: web.key };
+    return { webKey: web.secret };
   };
 }
 
