@@ -12,7 +12,9 @@ import { KubeRest } from "../../controller/kube/rest.ts";
 import type { SecretObject } from "../../controller/kube/types.ts";
 import type { ApiKeyObject } from "../../controller/reconcile/objects.ts";
 import { paths } from "../../controller/reconcile/objects.ts";
-import type { ControlPlaneInfo } from "./control-plane.ts";
+import { adminKubeConfig, type ControlPlaneInfo } from "./control-plane.ts";
+import { startTestKeyService, type TestKeyService } from "./keys-service.ts";
+import { createTestNamespace, type TestNamespace } from "./namespace.ts";
 import { freePort } from "./ports.ts";
 import { type ManagedProcess, startProcess } from "./processes.ts";
 import { waitFor } from "./wait.ts";
@@ -223,4 +225,38 @@ export class KubeHelper {
   close(): void {
     this.rest.close();
   }
+}
+
+/** What a controller end-to-end file works in: the CRDs, a namespace of its own, a keys service, a helper. */
+export interface ControllerTestBed {
+  info: ControlPlaneInfo;
+  kc: KubeConfig;
+  ns: TestNamespace;
+  ks: TestKeyService;
+  kube: KubeHelper;
+  /** Stop controllers first; this closes the helper and the keys service and deletes the namespace. */
+  close(): Promise<void>;
+}
+
+export async function controllerTestBed(
+  info: ControlPlaneInfo,
+  namespacePrefix: string,
+): Promise<ControllerTestBed> {
+  const kc = adminKubeConfig(info);
+  await ensureCrds(info, kc);
+  const ns = await createTestNamespace(kc, namespacePrefix);
+  const ks = await startTestKeyService("sqlite");
+  const kube = new KubeHelper(kc, ns.name);
+  return {
+    info,
+    kc,
+    ns,
+    ks,
+    kube,
+    async close() {
+      kube.close();
+      await ks.close();
+      await ns.delete();
+    },
+  };
 }

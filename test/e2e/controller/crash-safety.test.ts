@@ -3,19 +3,19 @@
 // (found by the metadata every minted key carries).
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { FaultPoint } from "../../../controller/faults.ts";
-import { adminKubeConfig } from "../../harness/control-plane.ts";
 import {
   type ControllerProcess,
-  ensureCrds,
-  KubeHelper,
+  type ControllerTestBed,
+  controllerTestBed,
+  type KubeHelper,
   startControllerProcess,
 } from "../../harness/controller.ts";
-import { startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
-import { createTestNamespace, type TestNamespace } from "../../harness/namespace.ts";
+import type { TestKeyService } from "../../harness/keys-service.ts";
+import type { TestNamespace } from "../../harness/namespace.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 const info = inject("controlPlane");
-const kc = adminKubeConfig(info);
+let bed: ControllerTestBed;
 let ns: TestNamespace;
 let ks: TestKeyService;
 let kube: KubeHelper;
@@ -80,17 +80,13 @@ async function expectConverged(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  await ensureCrds(info, kc);
-  ns = await createTestNamespace(kc, "ctl-crash");
-  ks = await startTestKeyService("sqlite");
-  kube = new KubeHelper(kc, ns.name);
+  bed = await controllerTestBed(info, "ctl-crash");
+  ({ ns, ks, kube } = bed);
 });
 
 afterAll(async () => {
   await ctl?.stop();
-  kube?.close();
-  await ks?.close();
-  await ns?.delete();
+  await bed?.close();
 });
 
 describe("crash safety", () => {

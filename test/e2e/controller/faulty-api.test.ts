@@ -1,19 +1,19 @@
 // A keys API that fails 30 % of calls (500, 429 with Retry-After, and calls executed but never answered):
 // every ApiKey still converges, through creation and a rotation, with no duplicate key.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminKubeConfig } from "../../harness/control-plane.ts";
 import {
   type ControllerProcess,
-  ensureCrds,
-  KubeHelper,
+  type ControllerTestBed,
+  controllerTestBed,
+  type KubeHelper,
   startControllerProcess,
 } from "../../harness/controller.ts";
 import { type FaultyProxy, startFaultyProxy } from "../../harness/faulty-proxy.ts";
-import { startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
-import { createTestNamespace, type TestNamespace } from "../../harness/namespace.ts";
+import type { TestKeyService } from "../../harness/keys-service.ts";
+import type { TestNamespace } from "../../harness/namespace.ts";
 
 const info = inject("controlPlane");
-const kc = adminKubeConfig(info);
+let bed: ControllerTestBed;
 let ns: TestNamespace;
 let ks: TestKeyService;
 let proxy: FaultyProxy;
@@ -22,11 +22,9 @@ let kube: KubeHelper;
 const NAMES = Array.from({ length: 12 }, (_, i) => `flaky-${i}`);
 
 beforeAll(async () => {
-  await ensureCrds(info, kc);
-  ns = await createTestNamespace(kc, "ctl-flaky");
-  ks = await startTestKeyService("sqlite");
+  bed = await controllerTestBed(info, "ctl-flaky");
+  ({ ns, ks, kube } = bed);
   proxy = await startFaultyProxy(ks.url, { failureRate: 0.3, seed: 7 });
-  kube = new KubeHelper(kc, ns.name);
   ctl = await startControllerProcess({
     info,
     namespace: ns.name,
@@ -39,10 +37,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ctl?.stop();
-  kube?.close();
   await proxy?.close();
-  await ks?.close();
-  await ns?.delete();
+  await bed?.close();
 });
 
 async function expectOneLiveKeyEach(): Promise<void> {

@@ -1,19 +1,19 @@
 // Two replicas, one Lease: only the leader acts (no double minting), a SIGKILLed leader is replaced within
 // 15 s, and a replica stopped gracefully hands over at once.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminKubeConfig } from "../../harness/control-plane.ts";
 import {
   type ControllerProcess,
-  ensureCrds,
-  KubeHelper,
+  type ControllerTestBed,
+  controllerTestBed,
+  type KubeHelper,
   startControllerProcess,
 } from "../../harness/controller.ts";
-import { startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
-import { createTestNamespace, type TestNamespace } from "../../harness/namespace.ts";
+import type { TestKeyService } from "../../harness/keys-service.ts";
+import type { TestNamespace } from "../../harness/namespace.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 const info = inject("controlPlane");
-const kc = adminKubeConfig(info);
+let bed: ControllerTestBed;
 let ns: TestNamespace;
 let ks: TestKeyService;
 let kube: KubeHelper;
@@ -65,17 +65,13 @@ async function liveKeys(name: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  await ensureCrds(info, kc);
-  ns = await createTestNamespace(kc, "ctl-leader");
-  ks = await startTestKeyService("sqlite");
-  kube = new KubeHelper(kc, ns.name);
+  bed = await controllerTestBed(info, "ctl-leader");
+  ({ ns, ks, kube } = bed);
 });
 
 afterAll(async () => {
   await Promise.all(replicas.map((r) => r.stop()));
-  kube?.close();
-  await ks?.close();
-  await ns?.delete();
+  await bed?.close();
 });
 
 describe("leader election", () => {

@@ -2,19 +2,19 @@
 // Secret, spec edits, the compromised annotation, drift, a deleted or edited Secret, Secrets it must not
 // take, deletion — and, at the end, a canary scan: no key value in logs, events, status or annotations.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminKubeConfig } from "../../harness/control-plane.ts";
 import {
   type ControllerProcess,
-  ensureCrds,
-  KubeHelper,
+  type ControllerTestBed,
+  controllerTestBed,
+  type KubeHelper,
   startControllerProcess,
 } from "../../harness/controller.ts";
-import { startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
-import { createTestNamespace, type TestNamespace } from "../../harness/namespace.ts";
+import type { TestKeyService } from "../../harness/keys-service.ts";
+import type { TestNamespace } from "../../harness/namespace.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 const info = inject("controlPlane");
-const kc = adminKubeConfig(info);
+let bed: ControllerTestBed;
 let ns: TestNamespace;
 let ks: TestKeyService;
 let ctl: ControllerProcess;
@@ -47,19 +47,15 @@ async function secretKey(name: string, key = "apiKey"): Promise<string> {
 const context = () => ctl.process.output();
 
 beforeAll(async () => {
-  await ensureCrds(info, kc);
-  ns = await createTestNamespace(kc, "ctl-life");
-  ks = await startTestKeyService("sqlite");
-  kube = new KubeHelper(kc, ns.name);
+  bed = await controllerTestBed(info, "ctl-life");
+  ({ ns, ks, kube } = bed);
   ctl = await startControllerProcess({ info, namespace: ns.name, keysUrl: ks.url, apiKey: ks.adminKey });
   kube.context = () => ctl.lines.slice(-40).join("\n");
 });
 
 afterAll(async () => {
   await ctl?.stop();
-  kube?.close();
-  await ks?.close();
-  await ns?.delete();
+  await bed?.close();
 });
 
 describe("the controller", () => {

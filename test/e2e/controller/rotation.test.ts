@@ -3,38 +3,34 @@
 // quietPeriod revoking an unused old key early once the restart target has rolled out — exactly one
 // restart per rotation, none when the controller restarts.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminKubeConfig } from "../../harness/control-plane.ts";
 import {
   type ControllerProcess,
-  ensureCrds,
-  KubeHelper,
+  type ControllerTestBed,
+  controllerTestBed,
+  type KubeHelper,
   startControllerProcess,
 } from "../../harness/controller.ts";
-import { startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
-import { createTestNamespace, type TestNamespace } from "../../harness/namespace.ts";
+import type { TestKeyService } from "../../harness/keys-service.ts";
+import type { TestNamespace } from "../../harness/namespace.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 const info = inject("controlPlane");
-const kc = adminKubeConfig(info);
+let bed: ControllerTestBed;
 let ns: TestNamespace;
 let ks: TestKeyService;
 let ctl: ControllerProcess;
 let kube: KubeHelper;
 
 beforeAll(async () => {
-  await ensureCrds(info, kc);
-  ns = await createTestNamespace(kc, "ctl-rot");
-  ks = await startTestKeyService("sqlite");
-  kube = new KubeHelper(kc, ns.name);
+  bed = await controllerTestBed(info, "ctl-rot");
+  ({ ns, ks, kube } = bed);
   ctl = await startControllerProcess({ info, namespace: ns.name, keysUrl: ks.url, apiKey: ks.adminKey });
   kube.context = () => ctl.lines.slice(-30).join("\n");
 });
 
 afterAll(async () => {
   await ctl?.stop();
-  kube?.close();
-  await ks?.close();
-  await ns?.delete();
+  await bed?.close();
 });
 
 async function record(id: string) {
