@@ -13,4 +13,5 @@ export {
 export { newIdempotencyKey } from "./idempotency.ts";
 export { CLIENT_DEFAULTS, type KeysClientOptions } from "./options.ts";
 export type { KeysRequestInfo } from "./request.ts";
+export { revokeUnlessGone } from "./revoke-unless-gone.ts";
 export type * from "./types.ts";
