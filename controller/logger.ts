@@ -1,9 +1,23 @@
-// The controller's JSON log on stdout, masked like every ayra-keys log (core/logging).
-import type { DestinationStream, Logger } from "pino";
-import { createMaskedLogger } from "../core/logging/masked-logger.ts";
+// The controller's JSON log on stdout, masked as every ayra-keys log is (core/logging).
+import pino, { type DestinationStream, type Logger } from "pino";
+import { maskedLogOptions, maskLogArguments, maskLogFields } from "../core/logging/log-masking.ts";
 
 export function createControllerLogger(
   options: { level?: string; destination?: DestinationStream } = {},
 ): Logger {
-  return createMaskedLogger({ service: "ayra-keys-controller", fd: 1, ...options });
+  const { level, base, redact } = maskedLogOptions({ service: "ayra-keys-controller", level: options.level });
+  return pino(
+    {
+      level,
+      base,
+      redact,
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, maskLogArguments(args));
+        },
+      },
+      formatters: { log: maskLogFields },
+    },
+    options.destination ?? pino.destination({ fd: 1, sync: false }),
+  );
 }

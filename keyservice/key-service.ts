@@ -5,11 +5,11 @@ import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { createMaskedLogger } from "../core/logging/masked-logger.ts";
 import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
 import { createHttpServer } from "./http/server.ts";
 import { loadKeyring } from "./keyring.ts";
 import { countByStatus } from "./keys/key-repository.ts";
+import { createServiceLogger } from "./logger.ts";
 import { cacheSync } from "./service/cache-sync.ts";
 import type { ServiceDeps } from "./service/context.ts";
 import { KeyCache } from "./service/key-cache.ts";
@@ -56,13 +56,8 @@ export interface RunningKeyService {
   close(): Promise<void>;
 }
 
-/** The service's JSON log goes to stderr: stdout is for the one bootstrap display. */
-export function createLogger(level?: string): Logger {
-  return createMaskedLogger({ service: "ayra-keys-serve", fd: 2, level });
-}
-
 export async function startKeyService(options: KeyServiceOptions): Promise<RunningKeyService> {
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? createServiceLogger();
   // The data folder holds the keyring: private to the service's user.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const db = await openDatabase(options.database);

@@ -1,6 +1,7 @@
 // Errors the service answers with: a code from contract 1 (schemas/keys-api.openapi.yaml, x-error-codes —
 // a test keeps this table and that list equal), its HTTP status and type, a message and the parameter at fault.
 import { maskKeyLiterals } from "../../core/domain/index.ts";
+import type { ServiceError } from "../service/service-error.ts";
 
 export const ERROR_CODES = {
   invalid_request: [400, "invalid_request_error"],
@@ -73,4 +74,9 @@ export class ApiError extends Error {
     if (this.param !== undefined) error.param = this.param;
     return { error };
   }
+}
+
+/** The contract-1 error for a service refusal: the same code, with its status and type. */
+export function fromServiceError(err: ServiceError): ApiError {
+  return new ApiError(err.code, err.message, { param: err.param, retryAfterSeconds: err.retryAfterSeconds });
 }

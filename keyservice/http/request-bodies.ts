@@ -1,13 +1,8 @@
 // Parsing and checking request bodies and queries: every refusal names the parameter and the rule, and
 // never echoes a value (a body may carry a key someone pasted by mistake).
-import {
-  type Environment,
-  isEnvironment,
-  isScope,
-  normalizeScopes,
-  type Scope,
-} from "../../core/domain/index.ts";
+import { isEnvironment, isScope, normalizeScopes, type Scope } from "../../core/domain/index.ts";
 import { REVOCATION_REASONS, type RevocationReason } from "../keys/key-record.ts";
+import type { CreateInput, PatchInput, RevokeInput, RollInput } from "../service/operation-inputs.ts";
 import { ApiError } from "./api-error.ts";
 
 type Json = Record<string, unknown>;
@@ -131,14 +126,6 @@ function hasControlCharacter(value: string): boolean {
   return false;
 }
 
-export interface CreateInput {
-  name: string;
-  environment: Environment;
-  scopes: Scope[];
-  expiresAt: number | null;
-  metadata: Record<string, string>;
-}
-
 export function parseCreate(body: unknown, now: number): CreateInput {
   const b = asObject(body);
   onlyFields(b, ["name", "environment", "scopes", "expires_at", "metadata"]);
@@ -154,12 +141,6 @@ export function parseCreate(body: unknown, now: number): CreateInput {
     expiresAt: parseExpiresAt(b.expires_at, now),
     metadata: parseMetadata(b.metadata),
   };
-}
-
-export interface RollInput {
-  scopes?: Scope[];
-  expiresAt?: number | null;
-  graceSeconds: number;
 }
 
 export function parseRoll(body: unknown, now: number): RollInput {
@@ -178,12 +159,6 @@ export function parseRoll(body: unknown, now: number): RollInput {
   if (b.scopes !== undefined) input.scopes = parseScopes(b.scopes);
   if (b.expires_at !== undefined) input.expiresAt = parseExpiresAt(b.expires_at, now);
   return input;
-}
-
-export interface RevokeInput {
-  reason: RevocationReason;
-  note: string | null;
-  effectiveAt: number | null;
 }
 
 export function parseRevoke(body: unknown, now: number): RevokeInput {
@@ -207,11 +182,6 @@ export function parseRevoke(body: unknown, now: number): RevokeInput {
     if (effectiveAt <= now) effectiveAt = null; // a moment already past means now
   }
   return { reason: b.reason as RevocationReason, note: (b.note as string | undefined) ?? null, effectiveAt };
-}
-
-export interface PatchInput {
-  name?: string;
-  metadata?: Record<string, string>;
 }
 
 export function parsePatch(body: unknown): PatchInput {

@@ -6,6 +6,7 @@ import { introspect } from "../service/introspection.ts";
 import { createKey, revokeKey, rollKey, updateKey } from "../service/key-operations.ts";
 import { getOneKey, keyUsage, listAuditPage, listKeyPage } from "../service/key-queries.ts";
 import { ApiError } from "./api-error.ts";
+import { listBody, parseAuditListQuery, parseKeyListQuery, parseUsageQuery } from "./list-queries.ts";
 import { parseCreate, parseIntrospect, parsePatch, parseRevoke, parseRoll } from "./request-bodies.ts";
 
 export interface RouteInput {
@@ -52,7 +53,10 @@ export const ROUTES: Route[] = [
     method: "GET",
     pattern: /^\/v1\/api_keys$/,
     body: false,
-    run: (i) => ok(listKeyPage(i.deps, i.ctx, i.query)),
+    run: async (i) => {
+      const { query, fingerprint } = parseKeyListQuery(i.query);
+      return { status: 200, body: listBody(await listKeyPage(i.deps, i.ctx, query), fingerprint) };
+    },
   },
   {
     name: "/v1/api_keys/{id}",
@@ -87,14 +91,17 @@ export const ROUTES: Route[] = [
     method: "GET",
     pattern: /^\/v1\/api_keys\/([^/]+)\/usage$/,
     body: false,
-    run: (i) => ok(keyUsage(i.deps, i.ctx, id(i), i.query)),
+    run: (i) => ok(keyUsage(i.deps, i.ctx, id(i), parseUsageQuery(i.query))),
   },
   {
     name: "/v1/audit_events",
     method: "GET",
     pattern: /^\/v1\/audit_events$/,
     body: false,
-    run: (i) => ok(listAuditPage(i.deps, i.ctx, i.query)),
+    run: async (i) => {
+      const { query, fingerprint } = parseAuditListQuery(i.query);
+      return { status: 200, body: listBody(await listAuditPage(i.deps, i.ctx, query), fingerprint) };
+    },
   },
 ];
 

@@ -8,7 +8,8 @@ import { isUsable, type KeyRecord } from "../keys/key-record.ts";
 import { lookupKey } from "../service/authenticator.ts";
 import type { RequestContext, ServiceDeps } from "../service/context.ts";
 import type { WindowRateLimiter } from "../service/rate-limiter.ts";
-import { ApiError } from "./api-error.ts";
+import { ServiceError } from "../service/service-error.ts";
+import { ApiError, fromServiceError } from "./api-error.ts";
 import { readJsonBody, sendJson } from "./io.ts";
 import { matchRoute } from "./routes.ts";
 
@@ -206,11 +207,13 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
       const apiError =
         err instanceof ApiError
           ? err
-          : new ApiError(
-              "internal_error",
-              `Something went wrong on our side; quote request id ${requestId}.`,
-            );
-      if (!(err instanceof ApiError))
+          : err instanceof ServiceError
+            ? fromServiceError(err)
+            : new ApiError(
+                "internal_error",
+                `Something went wrong on our side; quote request id ${requestId}.`,
+              );
+      if (!(err instanceof ApiError) && !(err instanceof ServiceError))
         logger.error({ requestId, err: describeInternal(err) }, "request failed");
       if (apiError.retryAfterSeconds !== undefined)
         ex.headers["retry-after"] = String(apiError.retryAfterSeconds);

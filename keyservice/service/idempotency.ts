@@ -3,9 +3,9 @@
 // refused. The record is written in the same transaction as the change itself, so a crash leaves either
 // both or neither, and concurrent requests with one key produce one change.
 import { createHash } from "node:crypto";
-import { ApiError } from "../http/api-error.ts";
 import type { Keyring } from "../keyring.ts";
 import type { Database, Queryable } from "../store/database.ts";
+import { ServiceError } from "./service-error.ts";
 
 export interface OperationResult {
   status: number;
@@ -17,19 +17,6 @@ export function requestFingerprint(method: string, path: string, body: unknown):
   return createHash("sha256")
     .update(`${method} ${path}\n${JSON.stringify(body ?? null)}`)
     .digest("base64url");
-}
-
-export function checkIdempotencyKey(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (value.length === 0 || value.length > 255 || !/^[\x21-\x7e]+$/.test(value))
-    throw new ApiError(
-      "invalid_idempotency_key",
-      "Idempotency-Key must be 1 to 255 visible ASCII characters.",
-      {
-        param: "Idempotency-Key",
-      },
-    );
-  return value;
 }
 
 /** Signals that a concurrent transaction won the insert; the caller retries and then sees its result. */
@@ -61,7 +48,7 @@ export async function runIdempotent(
         const existing = rows[0];
         if (existing && Number(existing.expires_at) > at) {
           if (existing.request_hash !== scope.fingerprint)
-            throw new ApiError(
+            throw new ServiceError(
               "idempotency_key_reused",
               "This Idempotency-Key was already used for a different request; use a new key for a new request.",
             );
@@ -87,7 +74,7 @@ export async function runIdempotent(
     } catch (err) {
       if (!(err instanceof LostInsertRace)) throw err;
       if (attempt >= 5)
-        throw new ApiError(
+        throw new ServiceError(
           "idempotency_request_in_progress",
           "A request with this Idempotency-Key is still running.",
           {

@@ -2,8 +2,6 @@
 // transaction with its audit event and idempotency record; the key value exists only in the response.
 import { randomBytes } from "node:crypto";
 import { type Environment, generateKey, keyDisplayParts, type Scope } from "../../core/domain/index.ts";
-import { ApiError } from "../http/api-error.ts";
-import type { CreateInput, PatchInput, RevokeInput, RollInput } from "../http/request-bodies.ts";
 import { effectiveState, type KeyRecord, toApiKey } from "../keys/key-record.ts";
 import { insertKey, saveKey } from "../keys/key-repository.ts";
 import type { Queryable } from "../store/database.ts";
@@ -11,6 +9,8 @@ import { writeAudit } from "./audit-log.ts";
 import { requireEnvironment, requireGrantable, requireWrite, visibleKey } from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
 import { type OperationResult, requestFingerprint, runIdempotent } from "./idempotency.ts";
+import type { CreateInput, PatchInput, RevokeInput, RollInput } from "./operation-inputs.ts";
+import { ServiceError } from "./service-error.ts";
 
 const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -138,12 +138,12 @@ export async function rollKey(
     const now = deps.now();
     const old = await loadForChange(deps, tx, ctx, id);
     if (old.status === "revoked" || old.status === "expired")
-      throw new ApiError(
+      throw new ServiceError(
         "key_not_active",
         `Key ${old.id} is ${old.status} and cannot be rolled; create a new key instead.`,
       );
     if (old.replacedBy !== null)
-      throw new ApiError(
+      throw new ServiceError(
         "roll_in_progress",
         `Key ${old.id} was already rolled to ${old.replacedBy}; roll that key instead.`,
       );
@@ -223,9 +223,9 @@ export async function revokeKey(
     const now = deps.now();
     const key = await loadForChange(deps, tx, ctx, id);
     if (key.status === "revoked")
-      throw new ApiError("key_already_revoked", `Key ${key.id} is already revoked.`);
+      throw new ServiceError("key_already_revoked", `Key ${key.id} is already revoked.`);
     if (key.status === "expired")
-      throw new ApiError("key_not_active", `Key ${key.id} has expired; there is nothing to revoke.`);
+      throw new ServiceError("key_not_active", `Key ${key.id} has expired; there is nothing to revoke.`);
     const scheduled = input.effectiveAt !== null && input.effectiveAt < (key.expiringAt ?? Infinity);
     const next: KeyRecord = scheduled
       ? {
