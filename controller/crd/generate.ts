@@ -101,7 +101,7 @@ export function apiKeyPolicyCrd(): Json {
     shortNames: ["akp"],
     scope: "Cluster",
     description:
-      "Which namespaces may request which Ayra keys. Policies only grant: a key is minted when the built-in baseline (test keys without admin or write scopes) or any policy selecting its namespace allows its environment, every one of its scopes and its lifetime.",
+      "Which namespaces may request which Ayra keys. Policies only grant: a key is minted when the built-in baseline (test keys without admin, write or api_keys:* scopes) or any policy selecting its namespace allows its environment, every one of its scopes and its lifetime.",
     spec: {
       type: "object",
       description: "The namespaces this policy selects and what it allows there.",

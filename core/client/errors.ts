@@ -28,6 +28,7 @@ export type KeysApiErrorCode =
   | "insufficient_scope"
   | "scope_escalation"
   | "environment_mismatch"
+  | "key_not_manageable"
   | "idempotency_key_reused"
   | "idempotency_request_in_progress"
   | "invalid_idempotency_key"

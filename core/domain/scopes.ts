@@ -31,6 +31,11 @@ export function isWriteScope(s: string): boolean {
   return isScope(s) && (s === ADMIN_SCOPE || s.endsWith(":write"));
 }
 
+/** Scopes that manage keys (api_keys:read, api_keys:write): never granted by default anywhere. */
+export function isKeyManagementScope(s: string): boolean {
+  return s === "api_keys:read" || s === "api_keys:write";
+}
+
 /** Deduplicated, in canonical order: a stable form for comparison and display. */
 export function normalizeScopes(scopes: readonly Scope[]): Scope[] {
   const present = new Set(scopes);

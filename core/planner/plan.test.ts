@@ -530,6 +530,8 @@ describe("plan", () => {
   it("the baseline policy allows test keys with read scopes only", () => {
     expect(BASELINE_POLICY.spec.scopes).not.toContain("admin:full");
     expect(BASELINE_POLICY.spec.scopes).not.toContain("agents:write");
+    expect(BASELINE_POLICY.spec.scopes).not.toContain("api_keys:read");
+    expect(BASELINE_POLICY.spec.scopes).not.toContain("api_keys:write");
     expect(BASELINE_POLICY.spec.environments).toEqual(["test"]);
   });
 });

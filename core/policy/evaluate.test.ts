@@ -48,6 +48,13 @@ describe("evaluatePolicy", () => {
       rule: "scopes",
     },
     {
+      name: "the baseline refuses a test key that reads or manages keys",
+      spec: { ...readOnly, scopes: ["api_keys:read"] },
+      namespace: "elsewhere",
+      allowed: false,
+      rule: "scopes",
+    },
+    {
       name: "the baseline refuses a live key",
       spec: { ...readOnly, environment: "live" },
       namespace: "elsewhere",

@@ -1,10 +1,11 @@
 // Who may ask for what (issue 6 §5): cluster-scoped ApiKeyPolicies say which namespaces may request which
 // environments, scopes and lifetimes. Policies only grant; a built-in baseline grants test keys without
-// admin or write scopes everywhere. A spec is allowed when the baseline or any policy selecting its
+// admin, write or key-management (api_keys:*) scopes everywhere: reading or managing keys is granted only
+// by an explicit policy. A spec is allowed when the baseline or any policy selecting its
 // namespace allows all of it. Pure: the policies, the namespace and the clock come in.
 import { parseDuration } from "../domain/durations.ts";
 import type { Environment } from "../domain/environments.ts";
-import { isWriteScope, SCOPES, type Scope } from "../domain/scopes.ts";
+import { isKeyManagementScope, isWriteScope, SCOPES, type Scope } from "../domain/scopes.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 
 export interface ApiKeyPolicySpec {
@@ -42,7 +43,11 @@ export type PolicyVerdict =
 
 export const BASELINE_POLICY: NamedPolicy = {
   name: "the built-in baseline",
-  spec: { namespaces: ["*"], environments: ["test"], scopes: SCOPES.filter((s) => !isWriteScope(s)) },
+  spec: {
+    namespaces: ["*"],
+    environments: ["test"],
+    scopes: SCOPES.filter((s) => !isWriteScope(s) && !isKeyManagementScope(s)),
+  },
 };
 
 export function selects(
@@ -113,6 +118,6 @@ export function evaluatePolicy(spec: KeySpec, input: PolicyInput, now: number): 
   return {
     allowed: false,
     rule: first.rule,
-    message: `No ApiKeyPolicy allows this key in namespace ${input.namespace} (rule ${first.rule}). ${detail}. The built-in baseline allows only test keys without admin or write scopes; ask a cluster admin for an ApiKeyPolicy.`,
+    message: `No ApiKeyPolicy allows this key in namespace ${input.namespace} (rule ${first.rule}). ${detail}. The built-in baseline allows only test keys without admin, write or api_keys:* scopes; ask a cluster admin for an ApiKeyPolicy.`,
   };
 }

@@ -1,5 +1,7 @@
 // Who may do what: management needs api_keys:read / api_keys:write (admin:full implies both, write implies
-// read); no key mints or rolls to scopes it lacks; a test key never sees, mints or manages a live key.
+// read); no key mints or rolls to scopes it lacks, nor rolls, revokes or edits a key holding scopes it lacks
+// (it manages only what it could have minted); a test key never sees, mints or manages a live key — a live
+// key is, to a test key, a key that does not exist.
 import { type Environment, grants, type Scope, scopesNotHeld } from "../../core/domain/index.ts";
 import type { KeyRecord } from "../keys/key-record.ts";
 import { getKey } from "../keys/key-repository.ts";
@@ -42,7 +44,22 @@ export function requireGrantable(principal: KeyRecord, requested: readonly Scope
     );
 }
 
-/** The key `id` as the principal may see it: 404 when it does not exist, 403 when it is in a hidden environment. */
+/** Roll, revoke and edit: the caller must hold every scope of the key it changes, as if minting it. */
+export function requireManageable(principal: KeyRecord, target: KeyRecord): void {
+  requireEnvironment(principal, target.environment);
+  const missing = scopesNotHeld(principal.scopes, target.scopes);
+  if (missing.length > 0)
+    throw new ServiceError(
+      "key_not_manageable",
+      `This key cannot change key ${target.id}: that key holds scopes this one lacks (${missing.join(", ")}). A key rolls, revokes and edits only keys it could have minted.`,
+      { param: "id" },
+    );
+}
+
+/**
+ * The key `id` as the principal may see it. A key in an environment the principal cannot see gets the very
+ * answer an unknown id gets: a test key learns nothing about live keys, not even that one exists.
+ */
 export async function visibleKey(
   db: Queryable,
   principal: KeyRecord,
@@ -50,10 +67,9 @@ export async function visibleKey(
   forUpdate = "",
 ): Promise<KeyRecord> {
   const key = await getKey(db, id, forUpdate);
-  if (!key)
+  if (!key || !canSeeEnvironment(principal, key.environment))
     throw new ServiceError("resource_missing", `No key with id ${JSON.stringify(id.slice(0, 64))}.`, {
       param: "id",
     });
-  requireEnvironment(principal, key.environment);
   return key;
 }

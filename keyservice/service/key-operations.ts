@@ -6,10 +6,17 @@ import { effectiveState, type KeyRecord, toApiKey } from "../keys/key-record.ts"
 import { insertKey, saveKey } from "../keys/key-repository.ts";
 import type { Queryable } from "../store/database.ts";
 import { writeAudit } from "./audit-log.ts";
-import { requireEnvironment, requireGrantable, requireWrite, visibleKey } from "./authorize.ts";
+import {
+  requireEnvironment,
+  requireGrantable,
+  requireManageable,
+  requireWrite,
+  visibleKey,
+} from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
 import { type OperationResult, requestFingerprint, runIdempotent } from "./idempotency.ts";
 import type { CreateInput, PatchInput, RevokeInput, RollInput } from "./operation-inputs.ts";
+import { requireOwnershipUnchanged } from "./ownership-metadata.ts";
 import { ServiceError } from "./service-error.ts";
 
 const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -123,6 +130,8 @@ async function loadForChange(
   id: string,
 ): Promise<KeyRecord> {
   const stored = await visibleKey(tx, ctx.principal, id, deps.db.forUpdate);
+  // Checked before any state check: a key out of reach gets the same answer whatever its state.
+  requireManageable(ctx.principal, stored);
   return effectiveState(stored, deps.now());
 }
 
@@ -273,6 +282,7 @@ export async function updateKey(
   return deps.db.transaction(async (tx) => {
     const now = deps.now();
     const key = await loadForChange(deps, tx, ctx, id);
+    if (input.metadata !== undefined) requireOwnershipUnchanged(key.metadata, input.metadata);
     const changed = Object.keys(input).filter((field) =>
       field === "name"
         ? input.name !== key.name

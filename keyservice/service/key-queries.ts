@@ -115,29 +115,42 @@ export async function listAuditPage(
 ): Promise<Page> {
   requireRead(ctx.principal);
   const { limit, keyId, after } = query;
+  // A test key sees the events of test keys only, and not who caused them when that was a live key.
+  const testOnly = !canSeeEnvironment(ctx.principal, "live");
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (keyId !== undefined) {
     params.push(keyId);
-    where.push(`target_key_id = $${params.length}`);
+    where.push(`e.target_key_id = $${params.length}`);
   }
+  if (testOnly) where.push("target.environment = 'test'");
   if (after) {
     params.push(after.time, after.id);
     where.push(
-      `(created_at > $${params.length - 1} OR (created_at = $${params.length - 1} AND id > $${params.length}))`,
+      `(e.created_at > $${params.length - 1} OR (e.created_at = $${params.length - 1} AND e.id > $${params.length}))`,
     );
   }
   params.push(limit + 1);
+  const joins = testOnly
+    ? " JOIN api_keys target ON target.id = e.target_key_id LEFT JOIN api_keys actor ON actor.id = e.actor_key_id"
+    : "";
   const rows = await deps.db.query(
-    `SELECT id, created_at, actor_key_id, action, target_key_id, request_id, ip, details FROM audit_events` +
-      `${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, id LIMIT $${params.length}`,
+    "SELECT e.id, e.created_at, e.actor_key_id, e.action, e.target_key_id, e.request_id, e.ip, e.details" +
+      `${testOnly ? ", actor.environment AS actor_environment" : ""} FROM audit_events e${joins}` +
+      `${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY e.created_at, e.id LIMIT $${params.length}`,
     params,
   );
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    data: page.map(auditEventToApi),
+    data: page.map((row) =>
+      auditEventToApi(
+        testOnly && row.actor_key_id != null && row.actor_environment !== "test"
+          ? { ...row, actor_key_id: null, request_id: null, ip: null }
+          : row,
+      ),
+    ),
     hasMore,
     last: last ? { time: Number(last.created_at), id: String(last.id) } : null,
   };

@@ -7,6 +7,7 @@ export type ServiceErrorCode =
   | "insufficient_scope"
   | "scope_escalation"
   | "environment_mismatch"
+  | "key_not_manageable"
   | "immutable_field"
   | "key_already_revoked"
   | "key_not_active"

@@ -73,6 +73,8 @@ export interface ApiBody {
   flush_interval_seconds: number;
   action: string;
   request_id: string;
+  actor_key_id: string | null;
+  target_key_id: string | null;
   error: { type: string; code: string; message: string; param?: string; request_id: string };
 }
 
