@@ -1,7 +1,8 @@
 // The first start on an empty store makes one admin key (live, admin:full) so someone can manage the rest.
-// Its value is shown once — on stdout, the show-once moment — or written to a 0600 file, or taken from
-// AYRA_KEYS_ADMIN_KEY; it never reaches the JSON log stream.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+// Its value is shown once on a terminal — the show-once moment — or written to a 0600 file (always when
+// there is no terminal: a container's stdout is collected as logs), or taken from AYRA_KEYS_ADMIN_KEY; it
+// never reaches the JSON log stream.
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { keyDisplayParts, parseKey } from "../core/domain/index.ts";
 import { insertKey } from "./keys/key-repository.ts";
@@ -14,8 +15,8 @@ export interface BootstrapOptions {
   adminKey?: string;
   /** Write the generated key to this file (mode 0600) instead of showing it. */
   adminKeyFile?: string;
-  /** Where the one display goes (stdout). */
-  show: (text: string) => void;
+  /** The terminal where the one display goes; without one, adminKeyFile is required. */
+  show?: (text: string) => void;
 }
 
 export class BootstrapError extends Error {
@@ -37,6 +38,9 @@ export async function bootstrapAdminKey(
     throw new BootstrapError(
       "AYRA_KEYS_ADMIN_KEY is not a well-formed key (sk_live_… or sk_test_… with a valid checksum).",
     );
+  const show = options.show;
+  if (options.adminKey === undefined && options.adminKeyFile === undefined && show === undefined)
+    throw new BootstrapError("the bootstrap admin key needs a terminal to be shown on, or a file to go to.");
   let secret: string | undefined;
   const outcome = await deps.db.transaction(async (tx): Promise<BootstrapOutcome> => {
     const now = deps.now();
@@ -82,7 +86,7 @@ export async function bootstrapAdminKey(
     return { created: true, keyId: record.id, delivered };
   });
   if (outcome.created && secret !== undefined && !options.adminKeyFile) {
-    options.show(
+    show?.(
       [
         "",
         "A new keys service: this is its bootstrap admin key (live, admin:full). It is shown once, now.",
@@ -92,16 +96,24 @@ export async function bootstrapAdminKey(
         "",
       ].join("\n"),
     );
-  } else if (outcome.created && options.adminKeyFile) {
-    options.show(
+  } else if (outcome.created && secret !== undefined && options.adminKeyFile) {
+    show?.(
       `A new keys service: its bootstrap admin key was written to ${options.adminKeyFile} (mode 0600).\n`,
     );
   }
   return outcome;
 }
 
+/** Writes the key to a new 0600 file and renames it into place: no moment where it is readable by others. */
 function writeSecretFile(path: string, secret: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: "w" });
-  chmodSync(path, 0o600);
+  const partial = `${path}.tmp-${process.pid}`;
+  const fd = openSync(partial, "wx", 0o600);
+  try {
+    writeSync(fd, `${secret}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(partial, path);
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
+import { checkFilePermissions, type PermissionTarget } from "./file-permissions.ts";
 import { createHttpServer } from "./http/server.ts";
 import { loadKeyring } from "./keyring.ts";
 import { countByStatus } from "./keys/key-repository.ts";
@@ -32,7 +33,10 @@ export interface KeyServiceOptions {
   keyringFile?: string;
   adminKey?: string;
   adminKeyFile?: string;
-  /** Where the bootstrap key is shown once (default: stdout). */
+  /**
+   * Where the bootstrap key is shown once: a terminal. Default: stdout when it is a terminal; otherwise the
+   * key goes to a 0600 file (adminKeyFile, default DATA_DIR/admin-key), since a collected stdout is a log.
+   */
   show?: (text: string) => void;
   logger?: Logger;
   replayWindowMs?: number;
@@ -58,16 +62,44 @@ export interface RunningKeyService {
 
 export async function startKeyService(options: KeyServiceOptions): Promise<RunningKeyService> {
   const logger = options.logger ?? createServiceLogger();
-  // The data folder holds the keyring: private to the service's user.
+  const show =
+    options.show ?? (process.stdout.isTTY ? (text: string) => void process.stdout.write(text) : undefined);
+  const adminKeyFile = options.adminKeyFile ?? (show ? undefined : join(options.dataDir, "admin-key"));
+  const keyringFile = options.keyringFile ?? join(options.dataDir, "keyring.json");
+  // The data folder holds the keyring: private to the service's user. Checked before anything is read,
+  // and again once the store and keyring exist (a new SQLite file gets the umask's mode).
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const targets: PermissionTarget[] = [
+    { path: options.dataDir, kind: "folder" },
+    ...(options.keyring ? [] : [{ path: keyringFile, kind: "secret" as const }]),
+    ...(adminKeyFile ? [{ path: adminKeyFile, kind: "secret" as const }] : []),
+    ...(options.database.startsWith("sqlite:")
+      ? ["", "-wal", "-shm"].map((suffix) => ({
+          path: `${options.database.slice("sqlite:".length)}${suffix}`,
+          kind: "data" as const,
+        }))
+      : []),
+  ];
+  const checkFiles = () => {
+    const report = checkFilePermissions(targets);
+    for (const f of report.fixed)
+      logger.info(
+        { path: f.path, from: f.from.toString(8), to: f.to.toString(8) },
+        "tightened file permissions",
+      );
+    for (const f of report.openFolders)
+      logger.warn(
+        { path: f.path, mode: f.mode.toString(8) },
+        "the data folder is open to other users and not ours to change; its files are checked one by one",
+      );
+  };
+  checkFiles();
   const db = await openDatabase(options.database);
   try {
     await migrate(db);
-    const { keyring, created } = loadKeyring({
-      inline: options.keyring,
-      path: options.keyringFile ?? join(options.dataDir, "keyring.json"),
-    });
+    const { keyring, created } = loadKeyring({ inline: options.keyring, path: keyringFile });
     if (created) logger.info({ dataDir: options.dataDir }, "generated a new keyring (mode 0600)");
+    checkFiles();
     const flushIntervalMs = options.flushIntervalMs ?? 5_000;
     const deps: ServiceDeps = {
       db,
@@ -79,15 +111,17 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
       replayWindowMs: options.replayWindowMs ?? 86_400_000,
       flushIntervalMs,
     };
-    const bootstrap = await bootstrapAdminKey(deps, {
-      adminKey: options.adminKey,
-      adminKeyFile: options.adminKeyFile,
-      show: options.show ?? ((text) => process.stdout.write(text)),
-    });
+    const bootstrap = await bootstrapAdminKey(deps, { adminKey: options.adminKey, adminKeyFile, show });
     if (bootstrap.created)
       logger.info(
-        { keyId: bootstrap.keyId, delivered: bootstrap.delivered },
-        "created the bootstrap admin key",
+        {
+          keyId: bootstrap.keyId,
+          delivered: bootstrap.delivered,
+          ...(bootstrap.delivered === "file" ? { file: adminKeyFile } : {}),
+        },
+        bootstrap.delivered === "file"
+          ? `created the bootstrap admin key; it is in ${adminKeyFile} (mode 0600), and shown nowhere else`
+          : "created the bootstrap admin key",
       );
 
     let ready = true;

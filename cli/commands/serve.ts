@@ -77,7 +77,7 @@ export function serveCommand(): Command {
     )
     .option(
       "--admin-key-file <path>",
-      "write the bootstrap admin key to this file (0600) instead of showing it on stdout",
+      "write the bootstrap admin key to this file (0600) instead of showing it on the terminal (without a terminal: DATA_DIR/admin-key)",
     )
     .option(
       "--keyring-file <path>",

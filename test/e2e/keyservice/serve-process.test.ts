@@ -1,8 +1,9 @@
-// `ayra-keys serve` as a user runs it: a real process on SQLite and on PostgreSQL. The bootstrap key is
-// shown once (stdout, a 0600 file, or taken from the environment); SIGTERM drains without losing an
+// `ayra-keys serve` as a user runs it: a real process on SQLite and on PostgreSQL. The bootstrap key goes
+// to a 0600 file (here stdout is a pipe, as in a container, never a terminal) or is taken from the
+// environment; the data folder and its files are checked on every start; SIGTERM drains without losing an
 // accepted write; and no key value ever reaches the logs, the audit log or the metrics (the canary).
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,15 +51,21 @@ async function postgresDatabase(): Promise<string> {
 
 describe("ayra-keys serve", () => {
   it.each([{ store: "sqlite" }, { store: "postgres" }])(
-    "on $store: shows the bootstrap key once, keeps data across restarts, and leaks no key anywhere",
+    "on $store: writes the bootstrap key to a 0600 file, keeps data across restarts, and leaks no key anywhere",
     async ({ store }) => {
       const dataDir = await mkdtemp(join(tmpdir(), "ayra-keys-serve-"));
       const database = store === "sqlite" ? `sqlite:${join(dataDir, "keys.db")}` : await postgresDatabase();
       const first = await serve(["--data-dir", dataDir, "--database", database]);
-      const shown = first.proc.stdout().match(KEY) ?? [];
-      expect(shown).toHaveLength(1);
-      const admin = shown[0] as string;
+      // No terminal: the key is in DATA_DIR/admin-key, and the log says so without the value.
+      const file = join(dataDir, "admin-key");
+      const admin = (await readFile(file, "utf8")).trim();
+      expect(admin).toMatch(/^sk_live_[A-Za-z0-9]{50}$/);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(first.proc.stdout()).not.toMatch(KEY);
+      await waitFor("the log to name the key file", async () => first.proc.stderr().includes(file));
       expect((await stat(join(dataDir, "keyring.json"))).mode & 0o777).toBe(0o600);
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+      if (store === "sqlite") expect((await stat(join(dataDir, "keys.db"))).mode & 0o777).toBe(0o600);
 
       // Exercise every operation that handles a key value.
       const values: string[] = [admin];
@@ -105,7 +112,7 @@ describe("ayra-keys serve", () => {
       const logs = first.proc.stderr() + second.proc.stderr();
       expect(logs.length).toBeGreaterThan(0);
       for (const line of logs.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
-      const stdoutOutsideTheDisplay = first.proc.stdout().replace(admin, "") + second.proc.stdout();
+      const stdoutOutsideTheDisplay = first.proc.stdout() + second.proc.stdout();
       for (const value of values) {
         expect(logs).not.toContain(value);
         expect(JSON.stringify(audit.body)).not.toContain(value);
@@ -124,6 +131,61 @@ describe("ayra-keys serve", () => {
     expect(proc.stdout()).not.toMatch(KEY);
     expect(proc.stdout()).toContain(file);
     expect((await call("GET", "/v1/api_keys", { key: admin })).status).toBe(200);
+  });
+
+  it("refuses to start with a world-readable keyring, naming it and the fix, and changes nothing", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "ayra-keys-serve-"));
+    const first = await serve(["--data-dir", dataDir]);
+    await first.proc.stop();
+    const keyring = join(dataDir, "keyring.json");
+    const before = await readFile(keyring, "utf8");
+    await chmod(keyring, 0o644);
+    const proc = startProcess({
+      name: "ayra-keys serve",
+      command: process.execPath,
+      args: [main, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir],
+      capture: true,
+    });
+    started.push(proc);
+    const exit = await proc.exited;
+    expect(exit.code).not.toBe(0);
+    expect(proc.stderr()).toContain(keyring);
+    expect(proc.stderr()).toContain(`chmod 600 ${keyring}`);
+    expect((await stat(keyring)).mode & 0o777).toBe(0o644);
+    expect(await readFile(keyring, "utf8")).toBe(before);
+  });
+
+  it("tightens a 0644 database file and a 0755 data folder that are its own", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "ayra-keys-serve-"));
+    const first = await serve(["--data-dir", dataDir]);
+    await first.proc.stop();
+    const db = join(dataDir, "keys.db");
+    await chmod(db, 0o644);
+    await chmod(dataDir, 0o755);
+    const second = await serve(["--data-dir", dataDir]);
+    expect((await stat(db)).mode & 0o777).toBe(0o600);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    await waitFor("the log to say what was tightened", async () =>
+      second.proc.stderr().includes("tightened file permissions"),
+    );
+    expect(second.proc.stderr()).toContain(db);
+  });
+
+  it("refuses a world-readable key file left in the data folder", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "ayra-keys-serve-"));
+    const file = join(dataDir, "admin-key");
+    await writeFile(file, "stale\n", { mode: 0o644 });
+    await chmod(file, 0o644);
+    const proc = startProcess({
+      name: "ayra-keys serve",
+      command: process.execPath,
+      args: [main, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir],
+      capture: true,
+    });
+    started.push(proc);
+    expect((await proc.exited).code).not.toBe(0);
+    expect(proc.stderr()).toContain(file);
+    expect(proc.stdout() + proc.stderr()).not.toMatch(KEY);
   });
 
   it("takes the bootstrap key from AYRA_KEYS_ADMIN_KEY and shows nothing", async () => {
