@@ -6,7 +6,8 @@
 //   access is accepted when the group is the process's own (a Kubernetes Secret volume with fsGroup mounts
 //   files root-owned, 0440, in our group); access by anyone else is refused for files, and only warned about
 //   for folders (the files in them are checked one by one).
-import { chmodSync, type Stats, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, type Stats, statSync } from "node:fs";
+import { dirname } from "node:path";
 
 export class FilePermissionError extends Error {
   readonly path: string;
@@ -110,4 +111,36 @@ function refusal(path: string, mode: number, how: { ours: boolean; exposed: bool
       (how.exposed ? " (and treat what it holds as possibly read)" : "") +
       " — or, on Kubernetes, mount it with defaultMode 0400 (or 0440 with the pod's fsGroup).",
   );
+}
+
+/** The files a service checks: its data folder, keyring and bootstrap key file, and a SQLite store's files. */
+export function serviceFiles(paths: {
+  dataDir: string;
+  keyringFile?: string;
+  adminKeyFile?: string;
+  database: string;
+}): PermissionTarget[] {
+  const sqlite = sqlitePath(paths.database);
+  return [
+    { path: paths.dataDir, kind: "folder" },
+    ...(paths.keyringFile ? [{ path: paths.keyringFile, kind: "secret" as const }] : []),
+    ...(paths.adminKeyFile ? [{ path: paths.adminKeyFile, kind: "secret" as const }] : []),
+    ...(sqlite
+      ? ["", "-wal", "-shm"].map((suffix) => ({ path: `${sqlite}${suffix}`, kind: "data" as const }))
+      : []),
+  ];
+}
+
+/** A new SQLite file is created 0600 before SQLite opens it (its -wal and -shm files then take its mode). */
+export function createPrivateSqliteFile(database: string): void {
+  const path = sqlitePath(database);
+  if (path === undefined || existsSync(path)) return;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, "a", 0o600));
+}
+
+function sqlitePath(database: string): string | undefined {
+  if (!database.startsWith("sqlite:")) return undefined;
+  const path = database.slice("sqlite:".length);
+  return path === ":memory:" || path === "" ? undefined : path;
 }

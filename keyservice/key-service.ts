@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
-import { checkFilePermissions, type PermissionTarget } from "./file-permissions.ts";
+import { checkFilePermissions, createPrivateSqliteFile, serviceFiles } from "./file-permissions.ts";
 import { createHttpServer } from "./http/server.ts";
 import { loadKeyring } from "./keyring.ts";
 import { countByStatus } from "./keys/key-repository.ts";
@@ -69,17 +69,12 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
   // The data folder holds the keyring: private to the service's user. Checked before anything is read,
   // and again once the store and keyring exist (a new SQLite file gets the umask's mode).
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const targets: PermissionTarget[] = [
-    { path: options.dataDir, kind: "folder" },
-    ...(options.keyring ? [] : [{ path: keyringFile, kind: "secret" as const }]),
-    ...(adminKeyFile ? [{ path: adminKeyFile, kind: "secret" as const }] : []),
-    ...(options.database.startsWith("sqlite:")
-      ? ["", "-wal", "-shm"].map((suffix) => ({
-          path: `${options.database.slice("sqlite:".length)}${suffix}`,
-          kind: "data" as const,
-        }))
-      : []),
-  ];
+  const targets = serviceFiles({
+    dataDir: options.dataDir,
+    keyringFile: options.keyring ? undefined : keyringFile,
+    adminKeyFile,
+    database: options.database,
+  });
   const checkFiles = () => {
     const report = checkFilePermissions(targets);
     for (const f of report.fixed)
@@ -94,6 +89,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
       );
   };
   checkFiles();
+  createPrivateSqliteFile(options.database);
   const db = await openDatabase(options.database);
   try {
     await migrate(db);
