@@ -149,6 +149,8 @@ describe.each(STORES)("what a test key sees on %s", (store) => {
   });
 
   it("gets for a live key id exactly what it gets for an unknown id: reads, usage, audit filter", async () => {
+    // A 404 quotes the id the caller sent (no leak: it knew it), so these answers are compared with the
+    // answer for an unknown id instead of being scanned below.
     const unknown = "key_000000000000000000000000";
     const strip = (body: ApiBody, id: string) =>
       JSON.stringify({ ...body, error: body.error && { ...body.error, request_id: "" } }).replaceAll(
@@ -176,7 +178,6 @@ describe.each(STORES)("what a test key sees on %s", (store) => {
           "resource_missing",
         ]);
         expect(strip(live.body, id)).toBe(strip(none.body, unknown));
-        seen.push(JSON.stringify(live.body));
       }
     }
     let events = 0;
