@@ -128,8 +128,8 @@ describe("ayra-keys serve", () => {
     const { proc, call } = await serve(["--data-dir", dataDir, "--admin-key-file", file]);
     const admin = (await readFile(file, "utf8")).trim();
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(proc.stdout()).not.toMatch(KEY);
-    expect(proc.stdout()).toContain(file);
+    expect(proc.stdout() + proc.stderr()).not.toMatch(KEY);
+    await waitFor("the log to name the key file", async () => proc.stderr().includes(file));
     expect((await call("GET", "/v1/api_keys", { key: admin })).status).toBe(200);
   });
 
