@@ -11,6 +11,7 @@ import { writeAudit } from "./audit-log.ts";
 import { requireEnvironment, requireGrantable, requireWrite, visibleKey } from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
 import { type OperationResult, requestFingerprint, runIdempotent } from "./idempotency.ts";
+import { announceKeyChange } from "./key-changes.ts";
 
 const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -106,6 +107,12 @@ export async function createKey(
       now,
     );
     await insertKey(tx, record);
+    await announceKeyChange(deps, tx, {
+      id: record.id,
+      environment: record.environment,
+      from: null,
+      to: "active",
+    });
     await writeAudit(tx, {
       ...audit(ctx, now),
       action: "api_key.created",
@@ -195,7 +202,19 @@ export async function rollKey(
             updatedAt: now,
           };
     await insertKey(tx, record);
-    await saveKey(tx, retired);
+    await announceKeyChange(deps, tx, {
+      id: record.id,
+      environment: record.environment,
+      from: null,
+      to: "active",
+    });
+    const was = await saveKey(tx, retired);
+    await announceKeyChange(deps, tx, {
+      id: old.id,
+      environment: old.environment,
+      from: was ?? null,
+      to: retired.status,
+    });
     deps.cache.invalidate(old.id);
     await writeAudit(tx, {
       ...audit(ctx, now),
@@ -246,7 +265,13 @@ export async function revokeKey(
             updatedAt: now,
           };
     if (next !== key) {
-      await saveKey(tx, next);
+      const was = await saveKey(tx, next);
+      await announceKeyChange(deps, tx, {
+        id: key.id,
+        environment: key.environment,
+        from: was ?? null,
+        to: next.status,
+      });
       deps.cache.invalidate(key.id);
       await writeAudit(tx, {
         ...audit(ctx, now),
@@ -286,7 +311,13 @@ export async function updateKey(
       metadata: input.metadata ?? key.metadata,
       updatedAt: now,
     };
-    await saveKey(tx, next);
+    const was = await saveKey(tx, next);
+    await announceKeyChange(deps, tx, {
+      id: key.id,
+      environment: key.environment,
+      from: was ?? null,
+      to: next.status,
+    });
     deps.cache.invalidate(key.id);
     await writeAudit(tx, {
       ...audit(ctx, now),

@@ -7,6 +7,7 @@ import { dueKeys, getKey, saveKey } from "../keys/key-repository.ts";
 import { writeAudit } from "./audit-log.ts";
 import type { ServiceDeps } from "./context.ts";
 import { eraseExpiredReplays } from "./idempotency.ts";
+import { announceKeyChange } from "./key-changes.ts";
 
 export async function applyDeadlines(deps: ServiceDeps): Promise<number> {
   const now = deps.now();
@@ -19,6 +20,12 @@ export async function applyDeadlines(deps: ServiceDeps): Promise<number> {
       const next = effectiveState(stored, now);
       if (next.status === stored.status) return;
       await saveKey(tx, next);
+      await announceKeyChange(deps, tx, {
+        id: next.id,
+        environment: next.environment,
+        from: stored.status,
+        to: next.status,
+      });
       await writeAudit(tx, {
         action: next.status === "revoked" ? "api_key.revoked" : "api_key.expired",
         actorKeyId: null,
