@@ -22,6 +22,7 @@ import { sweep } from "./service/sweeper.ts";
 import { UsageRecorder } from "./service/usage-recorder.ts";
 import { openDatabase } from "./store/database.ts";
 import { migrate } from "./store/migrations.ts";
+import type { ListenBackoff } from "./store/postgres-listen.ts";
 
 /**
  * The delays the contract states (schemas/keys-api.openapi.yaml, "Eventual parts"); a test holds the
@@ -64,6 +65,8 @@ export interface KeyServiceOptions {
   cacheTtlMs?: number;
   /** PostgreSQL: how often changes made by other nodes are picked up (bounds their revocation delay). */
   cacheSyncIntervalMs?: number;
+  /** PostgreSQL: delays between attempts to restore the change notifications (doubling; 100 ms to 5 s). */
+  listenBackoff?: ListenBackoff;
   /** Per key, across all nodes: each node enforces its share, rateLimitPerSecond / nodes. */
   rateLimitPerSecond?: number;
   /** How many nodes share the database (PostgreSQL), for the per-key rate limit's share. */
@@ -174,6 +177,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
         ? startCacheSync(deps, {
             pollIntervalMs: options.cacheSyncIntervalMs ?? SERVICE_DEFAULTS.cacheSyncIntervalMs,
             logger,
+            reconnect: options.listenBackoff,
           })
         : undefined;
 

@@ -6,6 +6,7 @@
 // Deadlines need no sync: every request evaluates them against the clock.
 import type { Logger } from "pino";
 import { countByStatus } from "../keys/key-repository.ts";
+import type { ListenBackoff } from "../store/postgres-listen.ts";
 import type { ServiceDeps } from "./context.ts";
 import { applyKeyChange, KEY_CHANGES_CHANNEL, parseKeyChange, resetKeyCounts } from "./key-changes.ts";
 
@@ -20,7 +21,7 @@ export interface CacheSync {
 
 export function startCacheSync(
   deps: ServiceDeps,
-  options: { pollIntervalMs: number; logger: Logger },
+  options: { pollIntervalMs: number; logger: Logger; reconnect?: ListenBackoff },
 ): CacheSync {
   const { logger } = options;
   let since = deps.now();
@@ -50,22 +51,26 @@ export function startCacheSync(
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, "counting keys failed"),
       );
 
-  const channel = deps.db.listen?.(KEY_CHANGES_CHANNEL, {
-    notification(payload) {
-      const change = parseKeyChange(payload);
-      if (change) applyKeyChange(deps, change);
+  const channel = deps.db.listen?.(
+    KEY_CHANGES_CHANNEL,
+    {
+      notification(payload) {
+        const change = parseKeyChange(payload);
+        if (change) applyKeyChange(deps, change);
+      },
+      up() {
+        logger.info("listening for key changes from other nodes");
+        void pollLogged();
+        void recount();
+      },
+      down(reason) {
+        // Changes from here on are polled for until the channel is back.
+        since = deps.now();
+        logger.warn({ reason }, "key change notifications lost; polling until they are back");
+      },
     },
-    up() {
-      logger.info("listening for key changes from other nodes");
-      void pollLogged();
-      void recount();
-    },
-    down(reason) {
-      // Changes from here on are polled for until the channel is back.
-      since = deps.now();
-      logger.warn({ reason }, "key change notifications lost; polling until they are back");
-    },
-  });
+    options.reconnect,
+  );
   const timer = setInterval(() => {
     if (!channel?.connected) void pollLogged();
   }, options.pollIntervalMs);

@@ -15,18 +15,23 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+/** Reconnect delays: doubling from `minMs` up to `maxMs` (defaults 100 ms and 5 s). */
+export interface ListenBackoff {
+  minMs: number;
+  maxMs: number;
+}
+
 export interface ListenOptions {
   url: string;
   channel: string;
   handlers: ListenHandlers;
-  minBackoffMs?: number;
-  maxBackoffMs?: number;
+  backoff?: ListenBackoff;
 }
 
 export function listenPostgres(options: ListenOptions): Listening {
   const { handlers } = options;
-  const minBackoff = options.minBackoffMs ?? 100;
-  const maxBackoff = options.maxBackoffMs ?? 5_000;
+  const minBackoff = options.backoff?.minMs ?? 100;
+  const maxBackoff = options.backoff?.maxMs ?? 5_000;
   let backoff = minBackoff;
   let client: pg.Client | undefined;
   let connected = false;

@@ -42,7 +42,7 @@ export function openPostgres(url: string): Database {
         client.release();
       }
     },
-    listen: (channel, handlers) => listenPostgres({ url, channel, handlers }),
+    listen: (channel, handlers, backoff) => listenPostgres({ url, channel, handlers, backoff }),
     async close() {
       await pool.end();
     },
