@@ -47,7 +47,12 @@ describe("three nodes sharing PostgreSQL", () => {
     // The two others run with the service's defaults (poll interval, flush interval): the stated ones.
     // Their notification channel, once cut, stays down long enough for the poll alone to be tested.
     for (let i = 0; i < 2; i++)
-      others.push(await startNode({ listenBackoff: { minMs: 30_000, maxMs: 30_000 } }));
+      others.push(
+        await startNode({
+          listenBackoff: { minMs: 30_000, maxMs: 30_000 },
+          metrics: { host: "127.0.0.1", port: 0 },
+        }),
+      );
     nodes = [
       { name: "A", call: first.call, service: () => first.service },
       ...others.map((node, i) => ({
@@ -118,6 +123,30 @@ describe("three nodes sharing PostgreSQL", () => {
     // Every channel stayed up, so no poll ran: the notifications alone carried each change.
     expect(nodes.every((n) => n.service().cacheSync?.listening)).toBe(true);
     for (const d of delays) expect(d).toBeLessThan(stated.cross_node_delay_seconds * 1000);
+  });
+
+  it("keeps every node's keys gauge up to date with changes made through the others", async () => {
+    const node = others[1] as RunningKeyService;
+    const gauge = async (status: string) => {
+      const text = await (await fetch(node.metricsUrl ?? "")).text();
+      const line = new RegExp(`^ayra_keys_keys\\{environment="test",status="${status}"\\} (\\d+)$`, "m").exec(
+        text,
+      );
+      return Number(line?.[1] ?? 0);
+    };
+    const before = { active: await gauge("active"), revoked: await gauge("revoked") };
+    const { id } = await createKey(first, { name: "Counted", environment: "test", scopes: ["agents:read"] });
+    await waitFor("node C to count the new key", async () => (await gauge("active")) === before.active + 1);
+    await pick(0).call("POST", `/v1/api_keys/${id}/revoke`, {
+      key: first.adminKey,
+      body: { reason: "unused" },
+    });
+    await waitFor(
+      "node C to count the revocation",
+      async () =>
+        (await gauge("revoked")) === before.revoked + 1 && (await gauge("active")) === before.active,
+    );
+    expect((await fetch(`${node.url}/metrics`)).status).toBe(404); // only on the metrics listener
   });
 
   it("states the stated flush interval in usage responses of a node on defaults", async () => {
