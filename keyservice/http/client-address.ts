@@ -18,10 +18,11 @@ function plain(address: string): string {
   return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
+/** undefined when the socket has no peer address any more (it closed). */
 export type ClientAddressResolver = (
   peer: string | undefined,
   forwardedFor: string | string[] | undefined,
-) => string;
+) => string | undefined;
 
 export function parseTrustedProxies(cidrs: readonly string[]): BlockList {
   const list = new BlockList();
@@ -42,14 +43,14 @@ export function parseTrustedProxies(cidrs: readonly string[]): BlockList {
 }
 
 export function clientAddressResolver(trusted: readonly string[]): ClientAddressResolver {
-  if (trusted.length === 0) return (peer) => (peer === undefined ? "unknown" : plain(peer));
+  if (trusted.length === 0) return (peer) => (peer === undefined ? undefined : plain(peer));
   const list = parseTrustedProxies(trusted);
   const isTrusted = (address: string): boolean => {
     const family = isIP(address);
     return family !== 0 && list.check(address, family === 4 ? "ipv4" : "ipv6");
   };
   return (peer, forwardedFor) => {
-    if (peer === undefined) return "unknown";
+    if (peer === undefined) return undefined;
     let client = plain(peer);
     if (!isTrusted(client) || forwardedFor === undefined) return client;
     const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");

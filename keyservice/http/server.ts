@@ -76,13 +76,13 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
         retryAfterSeconds: 1,
       });
     const ip = options.clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
-    const authenticated = authenticate(req, headers, ip);
+    const authenticated = authenticate(req, headers, ip ?? "unknown");
     const principal = authenticated instanceof Promise ? await authenticated : authenticated;
     const body = route.body ? await readJsonBody(req, options.maxBodyBytes) : undefined;
     const ctx: RequestContext = {
       principal,
       requestId,
-      ip,
+      ip: ip ?? null,
       idempotencyKey: req.method === "POST" ? idempotencyKeyOf(req) : undefined,
       method: req.method ?? "GET",
       path,
