@@ -3,7 +3,8 @@
 // cache and moves the keys-by-status gauge; on SQLite (one node) the gauge moves at once. The gauge is thus
 // kept on write and a scrape never counts the table.
 import type { Environment } from "../../core/domain/index.ts";
-import type { KeyStatus } from "../keys/key-record.ts";
+import type { KeyRecord, KeyStatus } from "../keys/key-record.ts";
+import { insertKey, saveKey } from "../keys/key-repository.ts";
 import type { Queryable } from "../store/database.ts";
 import type { ServiceDeps } from "./context.ts";
 
@@ -27,6 +28,36 @@ export async function announceKeyChange(
     return;
   }
   applyKeyChange(deps, change);
+}
+
+/** Stores a new key and announces it. */
+export async function insertAnnounced(
+  deps: Pick<ServiceDeps, "db" | "metrics" | "cache">,
+  tx: Queryable,
+  record: KeyRecord,
+): Promise<void> {
+  await insertKey(tx, record);
+  await announceKeyChange(deps, tx, {
+    id: record.id,
+    environment: record.environment,
+    from: null,
+    to: record.status,
+  });
+}
+
+/** Writes a changed key back and announces the change. */
+export async function saveAnnounced(
+  deps: Pick<ServiceDeps, "db" | "metrics" | "cache">,
+  tx: Queryable,
+  record: KeyRecord,
+): Promise<void> {
+  const was = await saveKey(tx, record);
+  await announceKeyChange(deps, tx, {
+    id: record.id,
+    environment: record.environment,
+    from: was ?? null,
+    to: record.status,
+  });
 }
 
 /** What a node does with a change it learns of: forget the cached record, move the gauge. */

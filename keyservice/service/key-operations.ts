@@ -5,13 +5,12 @@ import { type Environment, generateKey, keyDisplayParts, type Scope } from "../.
 import { ApiError } from "../http/api-error.ts";
 import type { CreateInput, PatchInput, RevokeInput, RollInput } from "../http/request-bodies.ts";
 import { effectiveState, type KeyRecord, toApiKey } from "../keys/key-record.ts";
-import { insertKey, saveKey } from "../keys/key-repository.ts";
 import type { Queryable } from "../store/database.ts";
 import { writeAudit } from "./audit-log.ts";
 import { requireEnvironment, requireGrantable, requireWrite, visibleKey } from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
 import { type OperationResult, requestFingerprint, runIdempotent } from "./idempotency.ts";
-import { announceKeyChange } from "./key-changes.ts";
+import { insertAnnounced, saveAnnounced } from "./key-changes.ts";
 
 const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -106,13 +105,7 @@ export async function createKey(
       { ...input, rolledFrom: null, createdBy: ctx.principal.id },
       now,
     );
-    await insertKey(tx, record);
-    await announceKeyChange(deps, tx, {
-      id: record.id,
-      environment: record.environment,
-      from: null,
-      to: "active",
-    });
+    await insertAnnounced(deps, tx, record);
     await writeAudit(tx, {
       ...audit(ctx, now),
       action: "api_key.created",
@@ -201,20 +194,8 @@ export async function rollKey(
             replacedBy: record.id,
             updatedAt: now,
           };
-    await insertKey(tx, record);
-    await announceKeyChange(deps, tx, {
-      id: record.id,
-      environment: record.environment,
-      from: null,
-      to: "active",
-    });
-    const was = await saveKey(tx, retired);
-    await announceKeyChange(deps, tx, {
-      id: old.id,
-      environment: old.environment,
-      from: was ?? null,
-      to: retired.status,
-    });
+    await insertAnnounced(deps, tx, record);
+    await saveAnnounced(deps, tx, retired);
     deps.cache.invalidate(old.id);
     await writeAudit(tx, {
       ...audit(ctx, now),
@@ -265,13 +246,7 @@ export async function revokeKey(
             updatedAt: now,
           };
     if (next !== key) {
-      const was = await saveKey(tx, next);
-      await announceKeyChange(deps, tx, {
-        id: key.id,
-        environment: key.environment,
-        from: was ?? null,
-        to: next.status,
-      });
+      await saveAnnounced(deps, tx, next);
       deps.cache.invalidate(key.id);
       await writeAudit(tx, {
         ...audit(ctx, now),
@@ -311,13 +286,7 @@ export async function updateKey(
       metadata: input.metadata ?? key.metadata,
       updatedAt: now,
     };
-    const was = await saveKey(tx, next);
-    await announceKeyChange(deps, tx, {
-      id: key.id,
-      environment: key.environment,
-      from: was ?? null,
-      to: next.status,
-    });
+    await saveAnnounced(deps, tx, next);
     deps.cache.invalidate(key.id);
     await writeAudit(tx, {
       ...audit(ctx, now),
