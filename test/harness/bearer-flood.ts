@@ -1,13 +1,16 @@
 // A client that sends forged bearers as fast as it can, from its own process (so the flood competes with the
 // service for the CPU, not with the test's measuring clients): `node bearer-flood.ts URL CONNECTIONS SECONDS`.
 // Half the bearers are well formed (they cost the service a digest and a lookup), half are garbage.
-// Prints one JSON line at the end: { sent, statuses: { "401": n, "429": n, … } }.
+// Runs until SECONDS pass or SIGTERM, then prints one JSON line: { sent, statuses: { "401": n, "429": n, … } }.
 import { Agent, request } from "node:http";
 import { generateKey } from "../../core/domain/index.ts";
 
 const [url = "", connectionsText = "16", secondsText = "3"] = process.argv.slice(2);
 const connections = Number(connectionsText);
-const until = Date.now() + Number(secondsText) * 1000;
+let until = Date.now() + Number(secondsText) * 1000;
+process.once("SIGTERM", () => {
+  until = 0; // the loops finish their request in flight and the report is printed
+});
 const agent = new Agent({ keepAlive: true, maxSockets: connections });
 const statuses: Record<string, number> = {};
 let sent = 0;
