@@ -7,19 +7,39 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
 import { checkFilePermissions, createPrivateSqliteFile, serviceFiles } from "./file-permissions.ts";
+import { clientAddressResolver } from "./http/client-address.ts";
+import { createMetricsServer } from "./http/metrics-server.ts";
 import { createHttpServer } from "./http/server.ts";
 import { loadKeyring } from "./keyring.ts";
 import { countByStatus } from "./keys/key-repository.ts";
 import { createServiceLogger } from "./logger.ts";
-import { cacheSync } from "./service/cache-sync.ts";
+import { type CacheSync, startCacheSync } from "./service/cache-sync.ts";
 import type { ServiceDeps } from "./service/context.ts";
 import { KeyCache } from "./service/key-cache.ts";
+import { resetKeyCounts } from "./service/key-changes.ts";
 import { createMetrics } from "./service/metrics.ts";
 import { WindowRateLimiter } from "./service/rate-limiter.ts";
 import { sweep } from "./service/sweeper.ts";
 import { UsageRecorder } from "./service/usage-recorder.ts";
 import { openDatabase } from "./store/database.ts";
 import { migrate } from "./store/migrations.ts";
+import type { ListenBackoff } from "./store/postgres-listen.ts";
+
+/**
+ * The delays the contract states (schemas/keys-api.openapi.yaml, "Eventual parts"); a test holds the
+ * document to these numbers.
+ */
+export const SERVICE_DEFAULTS = {
+  /** Usage counts are written this often: last_used_at may lag by as much. */
+  flushIntervalMs: 5_000,
+  /**
+   * How long a cached key record is trusted without hearing from the store. Every change invalidates it
+   * at once on every node (notification or poll); this bounds only a node cut off from the database.
+   */
+  cacheTtlMs: 60_000,
+  /** PostgreSQL: while change notifications are down, other nodes' changes are polled for this often. */
+  cacheSyncIntervalMs: 1_000,
+} as const;
 
 export interface KeyServiceOptions {
   /** sqlite:PATH or postgres://… */
@@ -28,6 +48,10 @@ export interface KeyServiceOptions {
   dataDir: string;
   host?: string;
   port?: number;
+  /** Where /metrics is served (its own listener); none when absent. */
+  metrics?: { host: string; port: number };
+  /** Proxies whose X-Forwarded-For is believed (CIDRs, IPv4 or IPv6). */
+  trustedProxies?: string[];
   /** The keyring JSON itself, instead of DATA_DIR/keyring.json. */
   keyring?: string;
   keyringFile?: string;
@@ -45,7 +69,12 @@ export interface KeyServiceOptions {
   cacheTtlMs?: number;
   /** PostgreSQL: how often changes made by other nodes are picked up (bounds their revocation delay). */
   cacheSyncIntervalMs?: number;
+  /** PostgreSQL: delays between attempts to restore the change notifications (doubling; 100 ms to 5 s). */
+  listenBackoff?: ListenBackoff;
+  /** Per key, across all nodes: each node enforces its share, rateLimitPerSecond / nodes. */
   rateLimitPerSecond?: number;
+  /** How many nodes share the database (PostgreSQL), for the per-key rate limit's share. */
+  nodes?: number;
   failedAuthPerMinute?: number;
   maxBodyBytes?: number;
   now?: () => number;
@@ -54,6 +83,10 @@ export interface KeyServiceOptions {
 export interface RunningKeyService {
   url: string;
   port: number;
+  /** Where /metrics is served, when a metrics listener was asked for. */
+  metricsUrl: string | undefined;
+  /** PostgreSQL: how this node learns other nodes' changes. */
+  cacheSync: CacheSync | undefined;
   bootstrap: BootstrapOutcome;
   deps: ServiceDeps;
   logger: Logger;
@@ -96,13 +129,14 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
     const { keyring, created } = loadKeyring({ inline: options.keyring, path: keyringFile });
     if (created) logger.info({ dataDir: options.dataDir }, "generated a new keyring (mode 0600)");
     checkFiles();
-    const flushIntervalMs = options.flushIntervalMs ?? 5_000;
+    const flushIntervalMs = options.flushIntervalMs ?? SERVICE_DEFAULTS.flushIntervalMs;
+    const clientAddress = clientAddressResolver(options.trustedProxies ?? []);
     const deps: ServiceDeps = {
       db,
       keyring,
-      cache: new KeyCache({ ttlMs: options.cacheTtlMs ?? 60_000 }),
+      cache: new KeyCache({ ttlMs: options.cacheTtlMs ?? SERVICE_DEFAULTS.cacheTtlMs }),
       usage: new UsageRecorder(db),
-      metrics: createMetrics(() => countByStatus(db)),
+      metrics: createMetrics(),
       now: options.now ?? Date.now,
       replayWindowMs: options.replayWindowMs ?? 86_400_000,
       flushIntervalMs,
@@ -120,11 +154,18 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
           : "created the bootstrap admin key",
       );
 
+    // One count at start; from here on the gauge moves with every write (key-changes.ts).
+    resetKeyCounts(deps, await countByStatus(db));
+
     let ready = true;
     const { server, drained } = createHttpServer({
       deps,
       logger,
-      keyLimiter: new WindowRateLimiter({ limit: options.rateLimitPerSecond ?? 100, windowMs: 1_000 }),
+      keyLimiter: new WindowRateLimiter({
+        limit: Math.max(1, Math.floor((options.rateLimitPerSecond ?? 100) / (options.nodes ?? 1))),
+        windowMs: 1_000,
+      }),
+      clientAddress,
       failedAuthLimiter: new WindowRateLimiter({
         limit: options.failedAuthPerMinute ?? 100,
         windowMs: 60_000,
@@ -155,19 +196,33 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
       background("flush usage", flushIntervalMs, () => deps.usage.flush()),
       background("sweep deadlines", options.sweepIntervalMs ?? 1_000, () => sweep(deps)),
     ];
-    // On PostgreSQL other nodes may write too: learn their changes once a second (see cache-sync.ts).
-    if (db.dialect === "postgres")
-      timers.push(background("sync cache", options.cacheSyncIntervalMs ?? 1_000, cacheSync(deps)));
+    // On PostgreSQL other nodes may write too: learn their changes as they commit (see cache-sync.ts).
+    const sync: CacheSync | undefined =
+      db.dialect === "postgres"
+        ? startCacheSync(deps, {
+            pollIntervalMs: options.cacheSyncIntervalMs ?? SERVICE_DEFAULTS.cacheSyncIntervalMs,
+            logger,
+            reconnect: options.listenBackoff,
+          })
+        : undefined;
 
+    const metricsServer = options.metrics ? createMetricsServer(deps.metrics.registry) : undefined;
+    if (metricsServer && options.metrics) {
+      metricsServer.listen(options.metrics.port, options.metrics.host);
+      await once(metricsServer, "listening");
+    }
     server.listen(options.port ?? 8787, options.host ?? "127.0.0.1");
     await once(server, "listening");
     const address = server.address() as AddressInfo;
-    const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
-    logger.info({ url, database: db.dialect }, "keys service listening");
+    const url = urlOf(address);
+    const metricsUrl = metricsServer ? `${urlOf(metricsServer.address() as AddressInfo)}/metrics` : undefined;
+    logger.info({ url, metrics: metricsUrl, database: db.dialect }, "keys service listening");
 
     return {
       url,
       port: address.port,
+      metricsUrl,
+      cacheSync: sync,
       bootstrap,
       deps,
       logger,
@@ -181,6 +236,12 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
         server.closeAllConnections();
         await closed;
         for (const t of timers) clearInterval(t);
+        await sync?.close();
+        if (metricsServer) {
+          const stopped = new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+          metricsServer.closeAllConnections();
+          await stopped;
+        }
         await deps.usage
           .flush()
           .catch((err: unknown) => logger.error({ err: String(err) }, "final usage flush failed"));
@@ -193,4 +254,8 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
     await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+function urlOf(address: AddressInfo): string {
+  return `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
 }

@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { parseTrustedProxies, TrustedProxyError } from "../../keyservice/http/client-address.ts";
 
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
@@ -14,6 +15,16 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function trustedProxy(value: string, previous: string[] = []): string[] {
+  try {
+    parseTrustedProxies([value]);
+  } catch (err) {
+    if (err instanceof TrustedProxyError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+  return [...previous, value];
+}
+
 export function defaultDataDir(): string {
   return resolve(process.env.AYRA_KEYS_DATA_DIR ?? ".data");
 }
@@ -25,7 +36,10 @@ export interface ServeFlags {
   adminKeyFile?: string;
   keyringFile?: string;
   rateLimit: number;
+  nodes: number;
   flushInterval: number;
+  metricsListen?: { host: string; port: number };
+  trustedProxy?: string[];
 }
 
 /** Runs the service until SIGINT/SIGTERM, then drains and exits. */
@@ -43,10 +57,13 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     adminKey: process.env.AYRA_KEYS_ADMIN_KEY || undefined,
     adminKeyFile: flags.adminKeyFile,
     rateLimitPerSecond: flags.rateLimit,
+    nodes: flags.nodes,
+    metrics: flags.metricsListen,
+    trustedProxies: flags.trustedProxy,
     flushIntervalMs: flags.flushInterval * 1000,
   });
   process.stdout.write(
-    `ayra-keys keys service listening on ${service.url} (${database.startsWith("sqlite:") ? database : "postgres"})\n`,
+    `ayra-keys keys service listening on ${service.url} (${database.startsWith("sqlite:") ? database : "postgres"})${service.metricsUrl ? `; metrics on ${service.metricsUrl}` : ""}\n`,
   );
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
@@ -84,7 +101,29 @@ export function serveCommand(): Command {
       "the keyring file (default: DATA_DIR/keyring.json; AYRA_KEYS_KEYRING holds it inline)",
     )
     .addOption(
-      new Option("--rate-limit <n>", "requests per second per key").default(100).argParser(positiveInt),
+      new Option("--rate-limit <n>", "requests per second per key, across all nodes")
+        .default(100)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        "--nodes <n>",
+        "how many nodes share the database: each enforces 1/n of the per-key rate limit",
+      )
+        .default(1)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        "--metrics-listen <host:port>",
+        "serve /metrics on this address (not on the API's)",
+      ).argParser(parseListen),
+    )
+    .addOption(
+      new Option(
+        "--trusted-proxy <cidr>",
+        "believe X-Forwarded-For from these peers (repeatable; IPv4 or IPv6 CIDR) for the client address",
+      ).argParser(trustedProxy),
     )
     .addOption(
       new Option("--flush-interval <seconds>", "how often usage counts are written")

@@ -1,5 +1,6 @@
 // The HTTP front of the keys service: request ids, authentication and rate limits, routing, JSON errors for
-// every client mistake (never a stack trace), metrics, and a drain on shutdown that loses no accepted write.
+// every client mistake (never a stack trace), request metrics, and a drain on shutdown that loses no
+// accepted write. /metrics itself is served on its own listener (metrics-server.ts).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -10,6 +11,7 @@ import type { RequestContext, ServiceDeps } from "../service/context.ts";
 import type { WindowRateLimiter } from "../service/rate-limiter.ts";
 import { ServiceError } from "../service/service-error.ts";
 import { ApiError, fromServiceError } from "./api-error.ts";
+import type { ClientAddressResolver } from "./client-address.ts";
 import { readJsonBody, sendJson } from "./io.ts";
 import { matchRoute } from "./routes.ts";
 
@@ -19,6 +21,8 @@ export interface HttpOptions {
   keyLimiter: WindowRateLimiter;
   failedAuthLimiter: WindowRateLimiter;
   maxBodyBytes: number;
+  /** The client's address for the failed-authentication limit and the audit log (see client-address.ts). */
+  clientAddress: ClientAddressResolver;
   /** False while starting or draining: /readyz answers 503. */
   ready: () => boolean;
 }
@@ -66,27 +70,20 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
       );
       return;
     }
-    if (req.method === "GET" && path === "/metrics") {
-      ex.route = "/metrics";
-      const text = await deps.metrics.registry.metrics();
-      res.writeHead(200, { "content-type": deps.metrics.registry.contentType, ...headers });
-      res.end(text);
-      return;
-    }
-
     const { route, params } = matchRoute(req.method ?? "GET", path);
     ex.route = route.name;
     if (!options.ready())
       throw new ApiError("service_unavailable", "The service is starting or shutting down.", {
         retryAfterSeconds: 1,
       });
-    const authenticated = authenticate(req, headers);
+    const ip = options.clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
+    const authenticated = authenticate(req, headers, ip ?? "unknown");
     const principal = authenticated instanceof Promise ? await authenticated : authenticated;
     const body = route.body ? await readJsonBody(req, options.maxBodyBytes) : undefined;
     const ctx: RequestContext = {
       principal,
       requestId,
-      ip: req.socket.remoteAddress ?? null,
+      ip: ip ?? null,
       idempotencyKey: req.method === "POST" ? idempotencyKeyOf(req) : undefined,
       method: req.method ?? "GET",
       path,
@@ -112,20 +109,18 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
       );
   }
 
-  /** The request's principal; synchronous when its connection's bearer is still cached. */
+  /**
+   * The request's principal; synchronous when its connection's bearer is still cached. A valid key is
+   * checked first and always admitted: the per-address limit counts and refuses failed authentications
+   * only, so a flood of bogus bearers from a shared address (an ingress, a NAT) never locks out the
+   * valid clients behind it.
+   */
   function authenticate(
     req: IncomingMessage,
     headers: Record<string, string>,
+    address: string,
   ): KeyRecord | Promise<KeyRecord> {
     const now = deps.now();
-    const address = req.socket.remoteAddress ?? "unknown";
-    const blocked = options.failedAuthLimiter.exceeded(address, now);
-    if (blocked) {
-      deps.metrics.rateLimited.inc({ kind: "failed_auth" });
-      throw new ApiError("auth_rate_limit_exceeded", "Too many failed authentications from this address.", {
-        retryAfterSeconds: blocked.retryAfterSeconds,
-      });
-    }
     const header = req.headers.authorization;
     if (header === undefined || header === "")
       throw new ApiError("missing_api_key", "Authenticate with an Authorization: Bearer sk_… header.");
@@ -144,6 +139,13 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
   ): KeyRecord {
     if (!principal) {
       lastBearer.delete(req.socket);
+      const blocked = options.failedAuthLimiter.exceeded(address, now);
+      if (blocked) {
+        deps.metrics.rateLimited.inc({ kind: "failed_auth" });
+        throw new ApiError("auth_rate_limit_exceeded", "Too many failed authentications from this address.", {
+          retryAfterSeconds: blocked.retryAfterSeconds,
+        });
+      }
       options.failedAuthLimiter.take(address, now);
       throw new ApiError("invalid_api_key", "The API key is not valid.");
     }

@@ -33,6 +33,20 @@ export async function insertKey(db: Queryable, r: KeyRecord): Promise<void> {
       r.createdBy,
     ],
   );
+  await writeMetadataIndex(db, r.id, r.metadata);
+}
+
+/**
+ * key_metadata mirrors each key's metadata as (key_id, name, value) rows, so that metadata filters are
+ * answered by an index instead of reading every key. Written with the key, in its transaction.
+ */
+async function writeMetadataIndex(
+  db: Queryable,
+  id: string,
+  metadata: Record<string, string>,
+): Promise<void> {
+  for (const [name, value] of Object.entries(metadata))
+    await db.run("INSERT INTO key_metadata (key_id, name, value) VALUES ($1, $2, $3)", [id, name, value]);
 }
 
 export async function getKey(db: Queryable, id: string, forUpdate = ""): Promise<KeyRecord | undefined> {
@@ -52,8 +66,10 @@ export async function findByDigest(
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
-/** Writes the mutable columns of a record back. */
-export async function saveKey(db: Queryable, r: KeyRecord): Promise<void> {
+/** Writes the mutable columns of a record back; returns the stored status it replaced (undefined: no row). */
+export async function saveKey(db: Queryable, r: KeyRecord): Promise<KeyStatus | undefined> {
+  const before = (await db.query("SELECT status, metadata FROM api_keys WHERE id = $1", [r.id]))[0];
+  if (!before) return undefined;
   await db.run(
     `UPDATE api_keys SET name = $2, status = $3, updated_at = $4, expiring_at = $5, scheduled_reason = $6,
        replaced_by = $7, revoked_at = $8, revocation_reason = $9, metadata = $10 WHERE id = $1`,
@@ -70,6 +86,11 @@ export async function saveKey(db: Queryable, r: KeyRecord): Promise<void> {
       JSON.stringify(r.metadata),
     ],
   );
+  if (String(before.metadata) !== JSON.stringify(r.metadata)) {
+    await db.run("DELETE FROM key_metadata WHERE key_id = $1", [r.id]);
+    await writeMetadataIndex(db, r.id, r.metadata);
+  }
+  return String(before.status) as KeyStatus;
 }
 
 export interface ListFilter {
@@ -109,33 +130,18 @@ export async function listKeys(
       `(${timeColumn} > $${params.length - 1} OR (${timeColumn} = $${params.length - 1} AND id > $${params.length}))`,
     );
   }
-  const metadata = Object.entries(f.metadata ?? {});
-  const wanted = f.limit + 1;
-  const records: KeyRecord[] = [];
-  // Metadata is JSON text: filter in code, reading further chunks until the page is full.
-  const chunk = metadata.length > 0 ? Math.max(wanted * 4, 200) : wanted;
-  let cursor = f.after;
-  for (;;) {
-    const chunkParams = [...params];
-    const chunkWhere = [...where];
-    if (cursor !== f.after && cursor) {
-      chunkParams.push(cursor.time, cursor.id);
-      const n = chunkParams.length;
-      chunkWhere.push(`(${timeColumn} > $${n - 1} OR (${timeColumn} = $${n - 1} AND id > $${n}))`);
-    }
-    chunkParams.push(chunk);
-    const sql =
-      `SELECT ${COLUMNS} FROM api_keys${chunkWhere.length ? ` WHERE ${chunkWhere.join(" AND ")}` : ""}` +
-      ` ORDER BY ${timeColumn}, id LIMIT $${chunkParams.length}`;
-    const rows = (await db.query(sql, chunkParams)).map(fromRow);
-    for (const r of rows) {
-      if (metadata.every(([k, v]) => r.metadata[k] === v)) records.push(r);
-      if (records.length === wanted) break;
-    }
-    const last = rows.at(-1);
-    if (records.length === wanted || rows.length < chunk || !last) break;
-    cursor = { time: byUpdate ? last.updatedAt : last.createdAt, id: last.id };
+  // Each metadata pair is one indexed lookup in key_metadata (name, value) → key ids.
+  for (const [name, value] of Object.entries(f.metadata ?? {})) {
+    params.push(name, value);
+    where.push(
+      `id IN (SELECT key_id FROM key_metadata WHERE name = $${params.length - 1} AND value = $${params.length})`,
+    );
   }
+  params.push(f.limit + 1);
+  const sql =
+    `SELECT ${COLUMNS} FROM api_keys${where.length ? ` WHERE ${where.join(" AND ")}` : ""}` +
+    ` ORDER BY ${timeColumn}, id LIMIT $${params.length}`;
+  const records = (await db.query(sql, params)).map(fromRow);
   const hasMore = records.length > f.limit;
   return { records: records.slice(0, f.limit), hasMore };
 }

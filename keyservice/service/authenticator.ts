@@ -31,11 +31,12 @@ async function lookupStored(
   deps: ServiceDeps,
   candidates: { kid: string; digest: string }[],
 ): Promise<KeyRecord | undefined> {
+  const generation = deps.cache.generation;
   for (const c of candidates) {
     const record = await findByDigest(deps.db, c.kid, c.digest);
     if (!record) continue;
     const now = deps.now();
-    deps.cache.set(record, now);
+    deps.cache.set(record, now, generation);
     return sameDigest(record.digest, c.digest) && isUsable(record, now) ? record : undefined;
   }
   return undefined;

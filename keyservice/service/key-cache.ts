@@ -8,6 +8,7 @@ export class KeyCache {
   readonly #digestById = new Map<string, string>();
   readonly #ttlMs: number;
   readonly #max: number;
+  #invalidations = 0;
 
   constructor(options: { ttlMs: number; maxEntries?: number }) {
     this.#ttlMs = options.ttlMs;
@@ -24,7 +25,14 @@ export class KeyCache {
     return hit.record;
   }
 
-  set(record: KeyRecord, now: number): void {
+  /** Read before a store lookup and pass to set(): a record read before an invalidation is not cached. */
+  get generation(): number {
+    return this.#invalidations;
+  }
+
+  set(record: KeyRecord, now: number, generation = this.#invalidations): void {
+    // The lookup raced with a change (this node's or another's): its row may predate the change.
+    if (generation !== this.#invalidations) return;
     if (this.#byDigest.size >= this.#max) {
       // Oldest insertion first: Map iteration order.
       const oldest = this.#byDigest.keys().next();
@@ -38,6 +46,7 @@ export class KeyCache {
   }
 
   invalidate(id: string): void {
+    this.#invalidations++;
     const digest = this.#digestById.get(id);
     if (digest !== undefined) this.#drop(digest, id);
   }

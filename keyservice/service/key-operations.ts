@@ -3,7 +3,6 @@
 import { randomBytes } from "node:crypto";
 import { type Environment, generateKey, keyDisplayParts, type Scope } from "../../core/domain/index.ts";
 import { effectiveState, type KeyRecord, toApiKey } from "../keys/key-record.ts";
-import { insertKey, saveKey } from "../keys/key-repository.ts";
 import type { Queryable } from "../store/database.ts";
 import { writeAudit } from "./audit-log.ts";
 import {
@@ -18,6 +17,7 @@ import { type OperationResult, requestFingerprint, runIdempotent } from "./idemp
 import type { CreateInput, PatchInput, RevokeInput, RollInput } from "./operation-inputs.ts";
 import { requireOwnershipUnchanged } from "./ownership-metadata.ts";
 import { ServiceError } from "./service-error.ts";
+import { insertAnnounced, saveAnnounced } from "./key-changes.ts";
 
 const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -112,7 +112,7 @@ export async function createKey(
       { ...input, rolledFrom: null, createdBy: ctx.principal.id },
       now,
     );
-    await insertKey(tx, record);
+    await insertAnnounced(deps, tx, record);
     await writeAudit(tx, {
       ...audit(ctx, now),
       action: "api_key.created",
@@ -203,8 +203,8 @@ export async function rollKey(
             replacedBy: record.id,
             updatedAt: now,
           };
-    await insertKey(tx, record);
-    await saveKey(tx, retired);
+    await insertAnnounced(deps, tx, record);
+    await saveAnnounced(deps, tx, retired);
     deps.cache.invalidate(old.id);
     await writeAudit(tx, {
       ...audit(ctx, now),
@@ -255,7 +255,7 @@ export async function revokeKey(
             updatedAt: now,
           };
     if (next !== key) {
-      await saveKey(tx, next);
+      await saveAnnounced(deps, tx, next);
       deps.cache.invalidate(key.id);
       await writeAudit(tx, {
         ...audit(ctx, now),
@@ -296,7 +296,7 @@ export async function updateKey(
       metadata: input.metadata ?? key.metadata,
       updatedAt: now,
     };
-    await saveKey(tx, next);
+    await saveAnnounced(deps, tx, next);
     deps.cache.invalidate(key.id);
     await writeAudit(tx, {
       ...audit(ctx, now),

@@ -13,20 +13,14 @@ export interface ServiceMetrics {
   observeRequest(route: string, method: string, status: number, seconds: number): void;
 }
 
-export function createMetrics(countKeys: () => Promise<Record<string, number>>): ServiceMetrics {
+export function createMetrics(): ServiceMetrics {
   const registry = new Registry();
+  // Kept up to date on write (key-changes.ts): a scrape reads memory, never the table.
   const keys = new Gauge({
     name: "ayra_keys_keys",
     help: "Stored keys by environment and status.",
     labelNames: ["environment", "status"] as const,
     registers: [registry],
-    async collect() {
-      this.reset();
-      for (const [label, n] of Object.entries(await countKeys())) {
-        const [environment = "", status = ""] = label.split("/");
-        this.set({ environment, status }, n);
-      }
-    },
   });
   const requests = new Counter({
     name: "ayra_keys_http_requests_total",

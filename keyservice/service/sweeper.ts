@@ -3,10 +3,11 @@
 // and drops the key from the cache. It also erases replay records whose window has ended.
 
 import { effectiveState } from "../keys/key-record.ts";
-import { dueKeys, getKey, saveKey } from "../keys/key-repository.ts";
+import { dueKeys, getKey } from "../keys/key-repository.ts";
 import { writeAudit } from "./audit-log.ts";
 import type { ServiceDeps } from "./context.ts";
 import { eraseExpiredReplays } from "./idempotency.ts";
+import { saveAnnounced } from "./key-changes.ts";
 
 export async function applyDeadlines(deps: ServiceDeps): Promise<number> {
   const now = deps.now();
@@ -18,7 +19,7 @@ export async function applyDeadlines(deps: ServiceDeps): Promise<number> {
       if (!stored) return;
       const next = effectiveState(stored, now);
       if (next.status === stored.status) return;
-      await saveKey(tx, next);
+      await saveAnnounced(deps, tx, next);
       await writeAudit(tx, {
         action: next.status === "revoked" ? "api_key.revoked" : "api_key.expired",
         actorKeyId: null,

@@ -1,5 +1,6 @@
 // One small database interface over node:sqlite and PostgreSQL. SQL is written once with PostgreSQL's
 // `$1` placeholders; the SQLite side maps them to `?1`. Timestamps are integer milliseconds everywhere.
+import type { ListenBackoff, ListenHandlers, Listening } from "./postgres-listen.ts";
 
 export type SqlValue = string | number | bigint | null;
 export type Row = Record<string, SqlValue>;
@@ -19,6 +20,8 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** ` FOR UPDATE` on PostgreSQL, nothing on SQLite (whose write transactions are already exclusive). */
   readonly forUpdate: string;
+  /** PostgreSQL only: a LISTEN connection on `channel` that reconnects by itself (postgres-listen.ts). */
+  listen?(channel: string, handlers: ListenHandlers, backoff?: ListenBackoff): Listening;
   close(): Promise<void>;
 }
 

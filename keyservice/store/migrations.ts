@@ -1,8 +1,14 @@
-import type { Database } from "./database.ts";
+import type { Database, Queryable } from "./database.ts";
 
 // Forward-only, numbered migrations; each runs once, in its own transaction, recorded in schema_migrations.
 // SQL here is the subset SQLite and PostgreSQL share. Times are integer milliseconds since the epoch.
-const migrations: { version: number; name: string; sql: string[] }[] = [
+const migrations: {
+  version: number;
+  name: string;
+  sql: string[];
+  /** Data the new schema needs from rows written before it, after `sql`. */
+  backfill?: (tx: Queryable) => Promise<void>;
+}[] = [
   {
     version: 1,
     name: "keys, idempotency, audit, usage",
@@ -68,6 +74,32 @@ const migrations: { version: number; name: string; sql: string[] }[] = [
       "CREATE TABLE service_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ],
   },
+  {
+    version: 2,
+    name: "key metadata index",
+    sql: [
+      `CREATE TABLE key_metadata (
+        key_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (key_id, name)
+      )`,
+      "CREATE INDEX key_metadata_lookup ON key_metadata (name, value, key_id)",
+    ],
+    // Existing keys' metadata, read once in code (JSON functions differ between the two databases).
+    async backfill(tx) {
+      const rows = await tx.query("SELECT id, metadata FROM api_keys");
+      for (const row of rows)
+        for (const [name, value] of Object.entries(
+          JSON.parse(String(row.metadata)) as Record<string, string>,
+        ))
+          await tx.run("INSERT INTO key_metadata (key_id, name, value) VALUES ($1, $2, $3)", [
+            String(row.id),
+            name,
+            value,
+          ]);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;
@@ -88,6 +120,7 @@ export async function migrate(db: Database): Promise<number> {
         Date.now(),
       ]);
       for (const statement of m.sql) await tx.run(statement);
+      await m.backfill?.(tx);
     });
     applied++;
   }

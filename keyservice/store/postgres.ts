@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Database, Queryable, Row, SqlValue } from "./database.ts";
+import { listenPostgres } from "./postgres-listen.ts";
 
 // BIGINT (int8) and NUMERIC come back as strings by default; our timestamps are integer milliseconds,
 // well inside Number's exact range. Per pool, not pg's global type table.
@@ -41,6 +42,7 @@ export function openPostgres(url: string): Database {
         client.release();
       }
     },
+    listen: (channel, handlers, backoff) => listenPostgres({ url, channel, handlers, backoff }),
     async close() {
       await pool.end();
     },

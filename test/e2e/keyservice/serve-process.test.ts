@@ -55,7 +55,15 @@ describe("ayra-keys serve", () => {
     async ({ store }) => {
       const dataDir = await mkdtemp(join(tmpdir(), "ayra-keys-serve-"));
       const database = store === "sqlite" ? `sqlite:${join(dataDir, "keys.db")}` : await postgresDatabase();
-      const first = await serve(["--data-dir", dataDir, "--database", database]);
+      const metricsPort = await freePort();
+      const first = await serve([
+        "--data-dir",
+        dataDir,
+        "--database",
+        database,
+        "--metrics-listen",
+        `127.0.0.1:${metricsPort}`,
+      ]);
       // No terminal: the key is in DATA_DIR/admin-key, and the log says so without the value.
       const file = join(dataDir, "admin-key");
       const admin = (await readFile(file, "utf8")).trim();
@@ -98,8 +106,9 @@ describe("ayra-keys serve", () => {
         body: { name: `pasted ${forged}`, environment: "test", scopes: ["nope"] },
       });
       const audit = await first.call("GET", "/v1/audit_events?limit=100", { key: admin });
-      const metrics = await (await fetch(`${first.url}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metrics).toContain("ayra_keys_http_requests_total");
+      expect((await fetch(`${first.url}/metrics`)).status).toBe(404); // not on the API port
 
       await first.proc.stop();
       expect(await first.proc.exited).toEqual({ code: 0, signal: null });
