@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { createMaskedLogger } from "../core/logging/masked-logger.ts";
 import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
 import { createHttpServer } from "./http/server.ts";
-import { loadKeyring } from "./keyring.ts";
+import { keyringReloader, openKeyring, recordKeyring } from "./keyring-check.ts";
 import { countByStatus } from "./keys/key-repository.ts";
 import { cacheSync } from "./service/cache-sync.ts";
 import type { ServiceDeps } from "./service/context.ts";
@@ -44,6 +44,8 @@ export interface KeyServiceOptions {
   rateLimitPerSecond?: number;
   failedAuthPerMinute?: number;
   maxBodyBytes?: number;
+  /** SQLite: `full` (default, survives power loss) or the opt-in `normal`. */
+  sqliteSynchronous?: "full" | "normal";
   now?: () => number;
 }
 
@@ -53,6 +55,8 @@ export interface RunningKeyService {
   bootstrap: BootstrapOutcome;
   deps: ServiceDeps;
   logger: Logger;
+  /** Re-reads the keyring file (after `ayra-keys keyring rotate`); true when it changed. */
+  reloadKeyring(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -65,14 +69,37 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
   const logger = options.logger ?? createLogger();
   // The data folder holds the keyring: private to the service's user.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const db = await openDatabase(options.database);
+  const db = await openDatabase(options.database, { sqliteSynchronous: options.sqliteSynchronous });
   try {
-    await migrate(db);
-    const { keyring, created } = loadKeyring({
+    const keyringSource = {
       inline: options.keyring,
       path: options.keyringFile ?? join(options.dataDir, "keyring.json"),
+    };
+    // Checked before anything is written: a node with a missing or foreign keyring changes nothing.
+    const { keyring, created } = await openKeyring(db, keyringSource);
+    await migrate(db);
+    await recordKeyring(db, keyring, keyringSource);
+    if (created) logger.info({ keyringFile: keyringSource.path }, "generated a new keyring (mode 0600)");
+    const reloadKeyring = keyringReloader(db, keyring, keyringSource);
+    // A key minted by a node that already took a rotated keyring misses here: look at the file again, at
+    // most once a second (a flood of forged keys costs one read a second).
+    let lastLook = 0;
+    let looking: Promise<boolean> | undefined;
+    keyring.onStale(() => {
+      if (looking) return looking;
+      const at = Date.now();
+      if (at - lastLook < 1_000) return Promise.resolve(false);
+      lastLook = at;
+      looking = reloadKeyring()
+        .catch((err: unknown) => {
+          logger.error({ err: err instanceof Error ? err.message : String(err) }, "keyring reload refused");
+          return false;
+        })
+        .finally(() => {
+          looking = undefined;
+        });
+      return looking;
     });
-    if (created) logger.info({ dataDir: options.dataDir }, "generated a new keyring (mode 0600)");
     const flushIntervalMs = options.flushIntervalMs ?? 5_000;
     const deps: ServiceDeps = {
       db,
@@ -146,6 +173,11 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
       bootstrap,
       deps,
       logger,
+      async reloadKeyring() {
+        const changed = await reloadKeyring();
+        logger.info({ changed, hmacKeys: keyring.hmacIds }, "keyring reloaded");
+        return changed;
+      },
       async close() {
         ready = false;
         // Stop accepting, let accepted requests finish, then write what they counted.

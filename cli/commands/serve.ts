@@ -26,6 +26,7 @@ export interface ServeFlags {
   keyringFile?: string;
   rateLimit: number;
   flushInterval: number;
+  sqliteSynchronous: "full" | "normal";
 }
 
 /** Runs the service until SIGINT/SIGTERM, then drains and exits. */
@@ -44,15 +45,29 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     adminKeyFile: flags.adminKeyFile,
     rateLimitPerSecond: flags.rateLimit,
     flushIntervalMs: flags.flushInterval * 1000,
+    sqliteSynchronous: flags.sqliteSynchronous,
   });
   process.stdout.write(
     `ayra-keys keys service listening on ${service.url} (${database.startsWith("sqlite:") ? database : "postgres"})\n`,
   );
+  // `ayra-keys keyring rotate` then SIGHUP: the node takes the new keyring without a restart.
+  const reload = () => {
+    service
+      .reloadKeyring()
+      .catch((err: unknown) =>
+        service.logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          "keyring reload refused; the running keyring stays",
+        ),
+      );
+  };
+  process.on("SIGHUP", reload);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  process.off("SIGHUP", reload);
   await service.close();
 }
 
@@ -90,6 +105,14 @@ export function serveCommand(): Command {
       new Option("--flush-interval <seconds>", "how often usage counts are written")
         .default(5)
         .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        "--sqlite-synchronous <mode>",
+        "SQLite durability: full syncs every commit (survives power loss); normal is faster but may lose the last commits on power loss",
+      )
+        .choices(["full", "normal"])
+        .default("full"),
     )
     .action(async (flags: ServeFlags) => {
       await runServe(flags);
