@@ -87,6 +87,8 @@ export async function reapplyRevocations(
   const outcome: ReapplyOutcome = { revoked: [], rescheduled: [], lost: [] };
   await db.transaction(async (tx) => {
     for (const event of events) {
+      const newKeyId = event.action === "api_key.rolled" ? event.details.new_key_id : undefined;
+      if (typeof newKeyId === "string" && !(await getKey(tx, newKeyId))) outcome.lost.push(newKeyId);
       if (!event.target_key_id) continue;
       const key = await getKey(tx, event.target_key_id, db.forUpdate);
       if (!key) {
