@@ -120,7 +120,7 @@ describe(`the previous release (${PREVIOUS_RELEASE}) beside this one on one Post
     );
     const audit = await r("GET", `/v1/audit_events?key_id=${id}`, { key: admin });
     expect(audit.body.data.map((e) => e.action)).toEqual(["api_key.created", "api_key.rolled"]);
-    const listed = await r("GET", "/v1/api_keys?limit=100&metadata[by]=" + writer, { key: admin });
+    const listed = await r("GET", `/v1/api_keys?limit=100&metadata[by]=${writer}`, { key: admin });
     expect(listed.body.data.map((k) => k.id).sort()).toEqual([id, rolled.body.id].sort());
   });
 });
