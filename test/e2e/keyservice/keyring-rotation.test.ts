@@ -81,10 +81,11 @@ describe("keyring rotation across nodes", () => {
       "json",
     ]);
     const { hmacId } = JSON.parse(rotated.stdout) as { hmacId: string };
-    // Node A takes it first and mints under the new key while B and C still hold the old file.
+    // Every node gets the file first; then the nodes are signalled one by one. Node A mints under the new
+    // key while B and C have not been signalled: they must still verify those keys.
+    for (const dir of [dirB, dirC]) await installKeyring(join(dirA, "keyring.json"), dir);
     const reloads = (n: ServeProcess) => n.proc.stderr().split('"keyring reloaded"').length - 1;
     for (const [i, n] of nodes.entries()) {
-      if (i > 0) await installKeyring(join(dirA, "keyring.json"), dirs[i] as string);
       const before = requests;
       n.proc.child.kill("SIGHUP");
       await waitFor(`node ${i} to reload its keyring`, () => reloads(n) === 1, { timeoutMs: 10_000 });
