@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { createMaskedLogger } from "../core/logging/masked-logger.ts";
 import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
 import { createHttpServer } from "./http/server.ts";
-import { keyringReloader, openKeyring, recordKeyring } from "./keyring-check.ts";
+import { keyringReloader, openKeyring, recordKeyring, throttled } from "./keyring-check.ts";
 import { countByStatus } from "./keys/key-repository.ts";
 import { cacheSync } from "./service/cache-sync.ts";
 import type { ServiceDeps } from "./service/context.ts";
@@ -81,25 +81,9 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
     await recordKeyring(db, keyring, keyringSource);
     if (created) logger.info({ keyringFile: keyringSource.path }, "generated a new keyring (mode 0600)");
     const reloadKeyring = keyringReloader(db, keyring, keyringSource);
-    // A key minted by a node that already took a rotated keyring misses here: look at the file again, at
-    // most once a second (a flood of forged keys costs one read a second).
-    let lastLook = 0;
-    let looking: Promise<boolean> | undefined;
-    keyring.onStale(() => {
-      if (looking) return looking;
-      const at = Date.now();
-      if (at - lastLook < 1_000) return Promise.resolve(false);
-      lastLook = at;
-      looking = reloadKeyring()
-        .catch((err: unknown) => {
-          logger.error({ err: err instanceof Error ? err.message : String(err) }, "keyring reload refused");
-          return false;
-        })
-        .finally(() => {
-          looking = undefined;
-        });
-      return looking;
-    });
+    keyring.onStale(
+      throttled(reloadKeyring, (err) => logger.error({ err: err.message }, "keyring reload refused")),
+    );
     const flushIntervalMs = options.flushIntervalMs ?? 5_000;
     const deps: ServiceDeps = {
       db,

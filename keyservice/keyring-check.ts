@@ -139,3 +139,32 @@ export function keyringReloader(db: Database, keyring: Keyring, source: KeyringS
     return true;
   };
 }
+
+/**
+ * What a lookup miss calls: a key minted by a node that already took a rotated keyring misses here, so the
+ * file is read again — at most once a second (a flood of forged keys costs one read a second); concurrent
+ * misses share one read.
+ */
+export function throttled(
+  reload: () => Promise<boolean>,
+  onError: (err: Error) => void,
+  minIntervalMs = 1_000,
+): () => Promise<boolean> {
+  let last = 0;
+  let running: Promise<boolean> | undefined;
+  return () => {
+    if (running) return running;
+    const at = Date.now();
+    if (at - last < minIntervalMs) return Promise.resolve(false);
+    last = at;
+    running = reload()
+      .catch((err: unknown) => {
+        onError(err instanceof Error ? err : new Error(String(err)));
+        return false;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+}
