@@ -19,6 +19,9 @@ afterEach(async () => {
   for (const s of running.splice(0)) await s.proc.stop();
 });
 
+/** The data folder's files, less SQLite's transient -wal/-shm (the dump compares the data itself). */
+const files = async (dir: string) => (await readdir(dir)).filter((f) => !/-(wal|shm)$/.test(f)).sort();
+
 /** A store with keys in it, written by one node that then stopped; the node's data folder and admin key. */
 async function usedStore(store: (typeof STORES)[number]) {
   const dataDir = await mkdtemp(join(tmpdir(), "ayra-keys-guard-"));
@@ -68,7 +71,7 @@ describe.each(STORES)("keyring guard on %s", (store) => {
     await arrange(used.keyringFile);
     const path = flag(used.keyringFile);
     const before = await dumpStore(used.database);
-    const filesBefore = (await readdir(used.dataDir)).sort();
+    const filesBefore = await files(used.dataDir);
 
     const refused = await serveRefusal([
       "--data-dir",
@@ -84,7 +87,7 @@ describe.each(STORES)("keyring guard on %s", (store) => {
     expect(refused.stderr).toContain("does not exist");
     expect(refused.stderr).toContain("Fix:");
     expect(existsSync(path)).toBe(false);
-    expect((await readdir(used.dataDir)).sort()).toEqual(filesBefore);
+    expect(await files(used.dataDir)).toEqual(filesBefore);
     expect(await dumpStore(used.database)).toEqual(before);
   });
 
