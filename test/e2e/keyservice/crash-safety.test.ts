@@ -24,7 +24,7 @@ afterEach(async () => {
 
 describe.each(STORES)("crash safety on %s", (store) => {
   it(`keeps every acknowledged write through ${KILLS} SIGKILLs under load`, {
-    timeout: 240_000,
+    timeout: 420_000,
   }, async () => {
     const started = Date.now();
     const dataDir = await mkdtemp(join(tmpdir(), "ayra-keys-crash-"));
@@ -58,6 +58,9 @@ describe.each(STORES)("crash safety on %s", (store) => {
       const acknowledged = ledger.acknowledged.length;
       await ledger.verify(node.call, verifiedUpTo);
       verifiedUpTo = acknowledged;
+      process.stderr.write(
+        `[crash-safety ${store}] kill ${kills}: ${ledger.acknowledged.length} acknowledged, ${Math.round((Date.now() - started) / 1000)} s\n`,
+      );
       const tracked = [adminId, ...ledger.acknowledged.slice(0, 3).map((w) => w.answer?.id as string)];
       await ledger.checkUsage(node.call, tracked);
     }
