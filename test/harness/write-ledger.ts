@@ -162,7 +162,7 @@ export class WriteLedger {
   async checkStore(call: ApiCaller): Promise<number> {
     const keys: ApiBody[] = [];
     for (let cursor: string | null = null; ; ) {
-      const page = await call("GET", `/v1/api_keys?limit=100${cursor ? `&cursor=${cursor}` : ""}`, {
+      const page = await call("GET", `/v1/api_keys?limit=100${cursor ? `&starting_after=${cursor}` : ""}`, {
         key: this.adminKey,
       });
       keys.push(...page.body.data);

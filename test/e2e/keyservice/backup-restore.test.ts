@@ -23,7 +23,7 @@ afterEach(async () => {
 async function auditExport(call: ApiCaller, admin: string): Promise<ApiBody[]> {
   const pages: ApiBody[] = [];
   for (let cursor: string | null = null; ; ) {
-    const page = await call("GET", `/v1/audit_events?limit=100${cursor ? `&cursor=${cursor}` : ""}`, {
+    const page = await call("GET", `/v1/audit_events?limit=100${cursor ? `&starting_after=${cursor}` : ""}`, {
       key: admin,
     });
     pages.push(page.body);
