@@ -45,6 +45,14 @@ export class KeyringError extends Error {
   }
 }
 
+/** A replay record sealed under an AES key this keyring lacks (another node rotated first, or it was removed). */
+export class UnknownAesKeyError extends KeyringError {
+  constructor(kid: string) {
+    super(`no AES key "${kid}" in the keyring (was it removed?)`);
+    this.name = "UnknownAesKeyError";
+  }
+}
+
 /** What a keyring is checked against: HMAC key id → a one-way check value of that key (never the key). */
 export type KeyringFingerprint = Record<string, string>;
 
@@ -114,7 +122,7 @@ export class Keyring {
 
   decrypt(kid: string, ciphertext: string): string {
     const entry = this.#aes.find((k) => k.id === kid);
-    if (!entry) throw new KeyringError(`no AES key "${kid}" in the keyring (was it removed?)`);
+    if (!entry) throw new UnknownAesKeyError(kid);
     const raw = Buffer.from(ciphertext, "base64");
     const decipher = createDecipheriv("aes-256-gcm", entry.key, raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));

@@ -2,6 +2,7 @@
 // operator to: `ayra-keys keyring rotate`, copy the file to every node, SIGHUP each one. A client load runs
 // throughout against random nodes — minting keys on one and using them on another — and sees no failure.
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { copyFile, mkdtemp, readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,10 +49,12 @@ describe("keyring rotation across nodes", () => {
     const pick = () => nodes[Math.floor(Math.random() * nodes.length)] as ServeProcess;
     const client = async () => {
       while (!stop) {
-        const minted = await pick().call("POST", "/v1/api_keys", {
+        const create = {
           key: admin,
           body: { name: "Rotation load key", environment: "live", scopes: ["api_keys:read"] },
-        });
+          headers: { "idempotency-key": `rotation-${randomUUID()}` },
+        };
+        const minted = await pick().call("POST", "/v1/api_keys", create);
         requests++;
         if (minted.status !== 201) {
           failures.push(`create ${minted.status}`);
@@ -63,7 +66,11 @@ describe("keyring rotation across nodes", () => {
           key: admin,
           body: { key: minted.body.secret },
         });
-        requests += 2;
+        // A client retrying on another node gets the first answer, sealed under the AES key of the minting node.
+        const replay = await pick().call("POST", "/v1/api_keys", create);
+        requests += 3;
+        if (replay.status !== 201 || replay.body.secret !== minted.body.secret)
+          failures.push(`replay ${replay.status}`);
         if (own.status !== 200) failures.push(`get with the new key ${own.status}`);
         if (seen.status !== 200 || seen.body.active !== true) failures.push(`introspect ${seen.status}`);
       }
