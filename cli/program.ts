@@ -1,5 +1,6 @@
 // The `ayra-keys` command line: one commander program, each command in a module of its own.
 import { Command } from "commander";
+import { backupCommand } from "./commands/backup.ts";
 import { controllerCommand } from "./commands/controller.ts";
 import { crdCommand } from "./commands/crd.ts";
 import { devCommand } from "./commands/dev.ts";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(devCommand());
   program.addCommand(serveCommand());
   program.addCommand(keyringCommand());
+  program.addCommand(backupCommand());
   program.addCommand(controllerCommand());
   program.addCommand(crdCommand());
   program.addCommand(reviewCommand());

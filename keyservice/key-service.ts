@@ -10,7 +10,7 @@ import { checkFilePermissions, createPrivateSqliteFile, serviceFiles } from "./f
 import { clientAddressResolver } from "./http/client-address.ts";
 import { createMetricsServer } from "./http/metrics-server.ts";
 import { createHttpServer } from "./http/server.ts";
-import { loadKeyring } from "./keyring.ts";
+import { keyringReloader, openKeyring, recordKeyring, throttled } from "./keyring-check.ts";
 import { countByStatus } from "./keys/key-repository.ts";
 import { createServiceLogger } from "./logger.ts";
 import { type CacheSync, startCacheSync } from "./service/cache-sync.ts";
@@ -77,6 +77,8 @@ export interface KeyServiceOptions {
   nodes?: number;
   failedAuthPerMinute?: number;
   maxBodyBytes?: number;
+  /** SQLite: `full` (default, survives power loss) or the opt-in `normal`. */
+  sqliteSynchronous?: "full" | "normal";
   now?: () => number;
 }
 
@@ -90,6 +92,8 @@ export interface RunningKeyService {
   bootstrap: BootstrapOutcome;
   deps: ServiceDeps;
   logger: Logger;
+  /** Re-reads the keyring file (after `ayra-keys keyring rotate`); true when it changed. */
+  reloadKeyring(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -123,11 +127,18 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
   };
   checkFiles();
   createPrivateSqliteFile(options.database);
-  const db = await openDatabase(options.database);
+  const db = await openDatabase(options.database, { sqliteSynchronous: options.sqliteSynchronous });
   try {
+    const keyringSource = { inline: options.keyring, path: keyringFile };
+    // Checked before anything is written: a node with a missing or foreign keyring changes nothing.
+    const { keyring, created } = await openKeyring(db, keyringSource);
     await migrate(db);
-    const { keyring, created } = loadKeyring({ inline: options.keyring, path: keyringFile });
-    if (created) logger.info({ dataDir: options.dataDir }, "generated a new keyring (mode 0600)");
+    await recordKeyring(db, keyring, keyringSource);
+    if (created) logger.info({ keyringFile: keyringSource.path }, "generated a new keyring (mode 0600)");
+    const reloadKeyring = keyringReloader(db, keyring, keyringSource);
+    keyring.onStale(
+      throttled(reloadKeyring, (err) => logger.error({ err: err.message }, "keyring reload refused")),
+    );
     checkFiles();
     const flushIntervalMs = options.flushIntervalMs ?? SERVICE_DEFAULTS.flushIntervalMs;
     const clientAddress = clientAddressResolver(options.trustedProxies ?? []);
@@ -226,6 +237,11 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
       bootstrap,
       deps,
       logger,
+      async reloadKeyring() {
+        const changed = await reloadKeyring();
+        logger.info({ changed, hmacKeys: keyring.hmacIds }, "keyring reloaded");
+        return changed;
+      },
       async close() {
         ready = false;
         // Stop accepting, let accepted requests finish, then write what they counted.

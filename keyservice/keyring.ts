@@ -9,7 +9,16 @@ import {
   type KeyObject,
   randomBytes,
 } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 
 interface StoredKey {
@@ -36,9 +45,21 @@ export class KeyringError extends Error {
   }
 }
 
+/** A replay record sealed under an AES key this keyring lacks (another node rotated first, or it was removed). */
+export class UnknownAesKeyError extends KeyringError {
+  constructor(kid: string) {
+    super(`no AES key "${kid}" in the keyring (was it removed?)`);
+    this.name = "UnknownAesKeyError";
+  }
+}
+
+/** What a keyring is checked against: HMAC key id → a one-way check value of that key (never the key). */
+export type KeyringFingerprint = Record<string, string>;
+
 export class Keyring {
-  readonly #hmac: LoadedKey[];
-  readonly #aes: LoadedKey[];
+  #hmac: LoadedKey[];
+  #aes: LoadedKey[];
+  #refresh: (() => Promise<boolean>) | undefined;
 
   constructor(file: KeyringFile) {
     if (file.hmac.length === 0 || file.aes.length === 0)
@@ -46,6 +67,29 @@ export class Keyring {
     // KeyObjects: HMAC with a KeyObject costs a quarter of one with a raw Buffer key.
     this.#hmac = file.hmac.map((k) => ({ id: k.id, key: toKey(k, "HMAC") }));
     this.#aes = file.aes.map((k) => ({ id: k.id, key: toKey(k, "AES") }));
+  }
+
+  /** Each HMAC key's id and check value: lets a store tell whether a keyring is the one its digests use. */
+  get fingerprint(): KeyringFingerprint {
+    return Object.fromEntries(
+      this.#hmac.map((k) => [k.id, hmac(k.key, "ayra-keys keyring check").slice(0, 22)]),
+    );
+  }
+
+  /** Takes the keys of a reloaded keyring (after a rotation); the object stays the one everyone holds. */
+  adopt(next: Keyring): void {
+    this.#hmac = next.#hmac;
+    this.#aes = next.#aes;
+  }
+
+  /** Set by the service: re-reads the keyring's source when a lookup misses (another node may have rotated). */
+  onStale(refresh: () => Promise<boolean>): void {
+    this.#refresh = refresh;
+  }
+
+  /** True when the source had changed and this keyring now holds its keys. */
+  async refresh(): Promise<boolean> {
+    return (await this.#refresh?.()) ?? false;
   }
 
   /** The id of the HMAC key new digests are made with. */
@@ -78,7 +122,7 @@ export class Keyring {
 
   decrypt(kid: string, ciphertext: string): string {
     const entry = this.#aes.find((k) => k.id === kid);
-    if (!entry) throw new KeyringError(`no AES key "${kid}" in the keyring (was it removed?)`);
+    if (!entry) throw new UnknownAesKeyError(kid);
     const raw = Buffer.from(ciphertext, "base64");
     const decipher = createDecipheriv("aes-256-gcm", entry.key, raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));
@@ -118,33 +162,66 @@ function parseKeyringFile(text: string, source: string): KeyringFile {
   return file as KeyringFile;
 }
 
+/** Durable replace: a crash or power loss leaves the old file or the new one, never a torn or missing one. */
 function writeKeyringFile(path: string, file: KeyringFile): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const partial = `${path}.tmp-${process.pid}`;
-  writeFileSync(partial, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  const fd = openSync(partial, "w", 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(file, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   chmodSync(partial, 0o600);
   renameSync(partial, path);
+  const dir = openSync(dirname(path), "r");
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
 }
 
 export interface KeyringSource {
   /** The keyring JSON itself (e.g. from AYRA_KEYS_KEYRING), taking precedence over the file. */
   inline?: string;
-  /** Path of the keyring file; created (0600) with fresh keys when missing. */
+  /** Path of the keyring file. */
   path: string;
 }
 
-export function loadKeyring(source: KeyringSource): { keyring: Keyring; created: boolean } {
-  if (source.inline)
-    return { keyring: new Keyring(parseKeyringFile(source.inline, "from the environment")), created: false };
-  if (existsSync(source.path)) {
-    return {
-      keyring: new Keyring(parseKeyringFile(readFileSync(source.path, "utf8"), source.path)),
-      created: false,
-    };
+/** Where the keyring comes from, for messages. */
+export function describeSource(source: KeyringSource): string {
+  return source.inline ? "AYRA_KEYS_KEYRING" : source.path;
+}
+
+/** The keyring's text as stored, or undefined when there is no file (and nothing inline). */
+export function readKeyringText(source: KeyringSource): string | undefined {
+  if (source.inline) return source.inline;
+  try {
+    return readFileSync(source.path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new KeyringError(`cannot read keyring ${source.path}: ${(err as Error).message}`);
   }
+}
+
+export function parseKeyring(text: string, source: KeyringSource): Keyring {
+  return new Keyring(parseKeyringFile(text, source.inline ? "from AYRA_KEYS_KEYRING" : source.path));
+}
+
+/** A fresh keyring, written durably (0600). Only for a store that holds nothing yet. */
+export function generateKeyringFile(path: string): Keyring {
   const file: KeyringFile = { version: 1, hmac: [newKey("hmac")], aes: [newKey("aes")] };
-  writeKeyringFile(source.path, file);
-  return { keyring: new Keyring(file), created: true };
+  writeKeyringFile(path, file);
+  return new Keyring(file);
+}
+
+/** The keyring at `path`, generated when missing (for tools that build a store, e.g. the benchmarks). */
+export function loadKeyring(source: KeyringSource): { keyring: Keyring; created: boolean } {
+  const text = readKeyringText(source);
+  if (text !== undefined) return { keyring: parseKeyring(text, source), created: false };
+  return { keyring: generateKeyringFile(source.path), created: true };
 }
 
 /** Adds a new current HMAC (and AES) key; the old ones stay for verification and decryption. */

@@ -11,7 +11,7 @@ export function keyringCommand(): Command {
   keyring
     .command("rotate")
     .description(
-      "add a new current HMAC and AES key; old ones stay so existing API keys keep verifying (restart the service to use it)",
+      "add a new current HMAC and AES key; old ones stay so existing API keys keep verifying (then copy the file to every node and send each SIGHUP)",
     )
     .addOption(
       new Option("--data-dir <dir>", "the service's data folder")
@@ -26,7 +26,7 @@ export function keyringCommand(): Command {
       if (flags.output === "json") process.stdout.write(`${JSON.stringify({ keyring: path, ...added })}\n`);
       else
         process.stdout.write(
-          `Added HMAC key ${added.hmacId} and AES key ${added.aesId} to ${path}. Restart the keys service to use them.\n`,
+          `Added HMAC key ${added.hmacId} and AES key ${added.aesId} to ${path}. Give every node this file, then send each one SIGHUP (or restart it) to use them.\n`,
         );
     });
   return keyring;

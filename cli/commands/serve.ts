@@ -40,6 +40,7 @@ export interface ServeFlags {
   flushInterval: number;
   metricsListen?: { host: string; port: number };
   trustedProxy?: string[];
+  sqliteSynchronous: "full" | "normal";
 }
 
 /** Runs the service until SIGINT/SIGTERM, then drains and exits. */
@@ -61,15 +62,29 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     metrics: flags.metricsListen,
     trustedProxies: flags.trustedProxy,
     flushIntervalMs: flags.flushInterval * 1000,
+    sqliteSynchronous: flags.sqliteSynchronous,
   });
   process.stdout.write(
     `ayra-keys keys service listening on ${service.url} (${database.startsWith("sqlite:") ? database : "postgres"})${service.metricsUrl ? `; metrics on ${service.metricsUrl}` : ""}\n`,
   );
+  // `ayra-keys keyring rotate` then SIGHUP: the node takes the new keyring without a restart.
+  const reload = () => {
+    service
+      .reloadKeyring()
+      .catch((err: unknown) =>
+        service.logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          "keyring reload refused; the running keyring stays",
+        ),
+      );
+  };
+  process.on("SIGHUP", reload);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  process.off("SIGHUP", reload);
   await service.close();
 }
 
@@ -129,6 +144,14 @@ export function serveCommand(): Command {
       new Option("--flush-interval <seconds>", "how often usage counts are written")
         .default(5)
         .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        "--sqlite-synchronous <mode>",
+        "SQLite durability: full syncs every commit (survives power loss); normal is faster but may lose the last commits on power loss",
+      )
+        .choices(["full", "normal"])
+        .default("full"),
     )
     .action(async (flags: ServeFlags) => {
       await runServe(flags);

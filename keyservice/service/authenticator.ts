@@ -24,7 +24,18 @@ export function lookupKey(
     const cached = deps.cache.get(c.digest, now);
     if (cached) return isUsable(cached, now) ? cached : undefined;
   }
-  return lookupStored(deps, candidates);
+  return lookupStored(deps, candidates).then((found) => found ?? afterRotation(deps, presented, candidates));
+}
+
+/** A miss may be a key minted under an HMAC key another node took first: retry once the keyring has it. */
+async function afterRotation(
+  deps: ServiceDeps,
+  presented: string,
+  tried: { kid: string }[],
+): Promise<KeyRecord | undefined> {
+  await deps.keyring.refresh();
+  if (deps.keyring.hmacIds.every((kid) => tried.some((t) => t.kid === kid))) return undefined;
+  return lookupStored(deps, deps.keyring.candidateDigests(presented));
 }
 
 async function lookupStored(

@@ -3,7 +3,7 @@
 // refused. The record is written in the same transaction as the change itself, so a crash leaves either
 // both or neither, and concurrent requests with one key produce one change.
 import { createHash } from "node:crypto";
-import type { Keyring } from "../keyring.ts";
+import { type Keyring, UnknownAesKeyError } from "../keyring.ts";
 import type { Database, Queryable } from "../store/database.ts";
 import { ServiceError } from "./service-error.ts";
 
@@ -72,6 +72,9 @@ export async function runIdempotent(
         return result;
       });
     } catch (err) {
+      // Sealed by a node that took a rotated keyring first: read the keyring again (outside the
+      // transaction), then retry.
+      if (err instanceof UnknownAesKeyError && attempt === 0 && (await keyring.refresh())) continue;
       if (!(err instanceof LostInsertRace)) throw err;
       if (attempt >= 5)
         throw new ServiceError(

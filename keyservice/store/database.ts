@@ -34,10 +34,15 @@ export class DatabaseUrlError extends Error {
   }
 }
 
-export async function openDatabase(url: string): Promise<Database> {
+export interface OpenOptions {
+  /** SQLite only: `full` (default) or the opt-in `normal`; see sqlite.ts. */
+  sqliteSynchronous?: "full" | "normal";
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   if (url.startsWith("sqlite:")) {
     const { openSqlite } = await import("./sqlite.ts");
-    return openSqlite(url.slice("sqlite:".length));
+    return openSqlite(url.slice("sqlite:".length), { synchronous: options.sqliteSynchronous });
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const { openPostgres } = await import("./postgres.ts");
