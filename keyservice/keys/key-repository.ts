@@ -33,20 +33,7 @@ export async function insertKey(db: Queryable, r: KeyRecord): Promise<void> {
       r.createdBy,
     ],
   );
-  await writeMetadataIndex(db, r.id, r.metadata);
-}
-
-/**
- * key_metadata mirrors each key's metadata as (key_id, name, value) rows, so that metadata filters are
- * answered by an index instead of reading every key. Written with the key, in its transaction.
- */
-async function writeMetadataIndex(
-  db: Queryable,
-  id: string,
-  metadata: Record<string, string>,
-): Promise<void> {
-  for (const [name, value] of Object.entries(metadata))
-    await db.run("INSERT INTO key_metadata (key_id, name, value) VALUES ($1, $2, $3)", [id, name, value]);
+  // key_metadata, which answers metadata filters from an index, is kept by triggers (migration 2).
 }
 
 export async function getKey(db: Queryable, id: string, forUpdate = ""): Promise<KeyRecord | undefined> {
@@ -68,7 +55,7 @@ export async function findByDigest(
 
 /** Writes the mutable columns of a record back; returns the stored status it replaced (undefined: no row). */
 export async function saveKey(db: Queryable, r: KeyRecord): Promise<KeyStatus | undefined> {
-  const before = (await db.query("SELECT status, metadata FROM api_keys WHERE id = $1", [r.id]))[0];
+  const before = (await db.query("SELECT status FROM api_keys WHERE id = $1", [r.id]))[0];
   if (!before) return undefined;
   await db.run(
     `UPDATE api_keys SET name = $2, status = $3, updated_at = $4, expiring_at = $5, scheduled_reason = $6,
@@ -86,10 +73,6 @@ export async function saveKey(db: Queryable, r: KeyRecord): Promise<KeyStatus | 
       JSON.stringify(r.metadata),
     ],
   );
-  if (String(before.metadata) !== JSON.stringify(r.metadata)) {
-    await db.run("DELETE FROM key_metadata WHERE key_id = $1", [r.id]);
-    await writeMetadataIndex(db, r.id, r.metadata);
-  }
   return String(before.status) as KeyStatus;
 }
 

@@ -6,6 +6,8 @@ const migrations: {
   version: number;
   name: string;
   sql: string[];
+  /** Statements whose syntax differs between the two databases (triggers), after `sql`. */
+  dialectSql?: Record<Database["dialect"], string[]>;
   /** Data the new schema needs from rows written before it, after `sql`. */
   backfill?: (tx: Queryable) => Promise<void>;
 }[] = [
@@ -86,6 +88,41 @@ const migrations: {
       )`,
       "CREATE INDEX key_metadata_lookup ON key_metadata (name, value, key_id)",
     ],
+    // Kept by the database itself, not by the service: during a rolling update the previous release writes
+    // keys too, and its keys must be found by metadata filters (the controller's stray sweep relies on them).
+    dialectSql: {
+      sqlite: [
+        `CREATE TRIGGER api_keys_metadata_insert AFTER INSERT ON api_keys BEGIN
+          INSERT INTO key_metadata (key_id, name, value) SELECT NEW.id, j.key, j.value FROM json_each(NEW.metadata) AS j;
+        END`,
+        `CREATE TRIGGER api_keys_metadata_update AFTER UPDATE OF metadata ON api_keys
+          WHEN NEW.metadata IS NOT OLD.metadata BEGIN
+          DELETE FROM key_metadata WHERE key_id = NEW.id;
+          INSERT INTO key_metadata (key_id, name, value) SELECT NEW.id, j.key, j.value FROM json_each(NEW.metadata) AS j;
+        END`,
+        `CREATE TRIGGER api_keys_metadata_delete AFTER DELETE ON api_keys BEGIN
+          DELETE FROM key_metadata WHERE key_id = OLD.id;
+        END`,
+      ],
+      postgres: [
+        `CREATE FUNCTION api_keys_metadata_sync() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+          IF TG_OP <> 'INSERT' THEN
+            DELETE FROM key_metadata WHERE key_id = OLD.id;
+          END IF;
+          IF TG_OP <> 'DELETE' THEN
+            INSERT INTO key_metadata (key_id, name, value)
+              SELECT NEW.id, j.key, j.value FROM json_each_text(NEW.metadata::json) AS j;
+          END IF;
+          RETURN NULL;
+        END
+        $fn$`,
+        `CREATE TRIGGER api_keys_metadata_insert AFTER INSERT OR DELETE ON api_keys
+          FOR EACH ROW EXECUTE FUNCTION api_keys_metadata_sync()`,
+        `CREATE TRIGGER api_keys_metadata_update AFTER UPDATE OF metadata ON api_keys
+          FOR EACH ROW WHEN (NEW.metadata IS DISTINCT FROM OLD.metadata) EXECUTE FUNCTION api_keys_metadata_sync()`,
+      ],
+    },
     // Existing keys' metadata, read once in code (JSON functions differ between the two databases).
     async backfill(tx) {
       const rows = await tx.query("SELECT id, metadata FROM api_keys");
@@ -120,6 +157,7 @@ export async function migrate(db: Database): Promise<number> {
         Date.now(),
       ]);
       for (const statement of m.sql) await tx.run(statement);
+      for (const statement of m.dialectSql?.[db.dialect] ?? []) await tx.run(statement);
       await m.backfill?.(tx);
     });
     applied++;

@@ -1,5 +1,5 @@
-// Metadata filters are answered by the database through key_metadata (kept with each create and edit, and
-// filled from existing keys by its migration), not by reading every key.
+// Metadata filters are answered by the database through key_metadata (kept by triggers on every write, the
+// previous release's included, and filled from existing keys by its migration), not by reading every key.
 import { afterEach, describe, expect, it } from "vitest";
 import type { KeyRecord } from "../../../keyservice/keys/key-record.ts";
 import { insertKey, listKeys, saveKey } from "../../../keyservice/keys/key-repository.ts";
@@ -71,8 +71,28 @@ describe("metadata filters", () => {
     await db.transaction((tx) => insertKey(tx, record("key_old", { pulumi_stack: "prod" })));
     // As a store from before the index: no key_metadata, migration 2 not applied.
     await db.run("DROP TABLE key_metadata");
+    for (const t of ["insert", "update", "delete"]) await db.run(`DROP TRIGGER api_keys_metadata_${t}`);
     await db.run("DELETE FROM schema_migrations WHERE version = 2");
     expect(await migrate(db)).toBe(1);
     expect(await ids(db, { pulumi_stack: "prod" })).toEqual(["key_old"]);
+  });
+
+  it("index keys written by plain SQL, as a previous release writes them during a rolling update", async () => {
+    db = openSqlite(":memory:");
+    await migrate(db);
+    await db.transaction((tx) => insertKey(tx, record("key_new", { k8s_uid: "u1" })));
+    await db.run("UPDATE api_keys SET id = 'key_raw', digest = 'd2' WHERE id = 'key_new'");
+    await db.run(
+      "INSERT INTO api_keys SELECT 'key_old', name, environment, scopes, status, hmac_kid, 'd3', first6, last4, created_at, updated_at, expires_at, expiring_at, scheduled_reason, last_used_at, rolled_from, replaced_by, revoked_at, revocation_reason, $1, created_by FROM api_keys WHERE id = 'key_raw'",
+      [JSON.stringify({ k8s_uid: "u2" })],
+    );
+    expect(await ids(db, { k8s_uid: "u2" })).toEqual(["key_old"]);
+    await db.run("UPDATE api_keys SET metadata = $1 WHERE id = 'key_old'", [
+      JSON.stringify({ k8s_uid: "u3" }),
+    ]);
+    expect(await ids(db, { k8s_uid: "u2" })).toEqual([]);
+    expect(await ids(db, { k8s_uid: "u3" })).toEqual(["key_old"]);
+    await db.run("DELETE FROM api_keys WHERE id = 'key_old'");
+    expect(await ids(db, { k8s_uid: "u3" })).toEqual([]);
   });
 });
