@@ -97,6 +97,8 @@ export interface ControllerProcessOptions {
   info: ControlPlaneInfo;
   /** The kubeconfig the controller uses (default: the admin's, straight to kube-apiserver). */
   kubeconfigPath?: string;
+  /** The CLI entry point to run (default: the source, cli/main.ts; e.g. a compiled dist/cli/main.js). */
+  cli?: string;
   namespace: string;
   keysUrl: string;
   apiKey: string;
@@ -119,7 +121,7 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     command: process.execPath,
     args: [
       // AYRA_KEYS_CONTROLLER_CLI: run another build of the CLI (e.g. compiled dist/cli/main.js) instead of the source.
-      process.env.AYRA_KEYS_CONTROLLER_CLI ?? cliMain,
+      options.cli ?? process.env.AYRA_KEYS_CONTROLLER_CLI ?? cliMain,
       "controller",
       "--kubeconfig",
       options.kubeconfigPath ?? options.info.kubeconfigPath,
