@@ -120,9 +120,28 @@ async function rssMb(pid: number): Promise<number> {
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
+/** The controller's own view of its memory (prom-client's process and heap gauges), in MB. */
+async function memoryFigures(url: string, prefix: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const gauge = (name: string) => {
+    const line = text.split("\n").find((l) => l.startsWith(`ayra_keys_controller_${name} `));
+    return Math.round(Number(line?.slice(line.lastIndexOf(" ") + 1) ?? Number.NaN) / 2 ** 20);
+  };
+  return {
+    [`${prefix}_heap_used_mb`]: gauge("nodejs_heap_size_used_bytes"),
+    [`${prefix}_heap_total_mb`]: gauge("nodejs_heap_size_total_bytes"),
+    [`${prefix}_external_mb`]: gauge("nodejs_external_memory_bytes"),
+  };
+}
+
+/** The heap flags the controller runs with: its command line, then NODE_OPTIONS (which it does not override). */
 async function nodeFlags(pid: number): Promise<string> {
   const args = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
-  return args.filter((a) => a.startsWith("--max-")).join(" ") || "none";
+  const env = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
+  const fromEnv = env.find((e) => e.startsWith("NODE_OPTIONS="))?.slice("NODE_OPTIONS=".length) ?? "";
+  return (
+    [...args, ...fromEnv.split(/\s+/)].filter((a) => a.startsWith("--max-")).join(" ") || "host defaults"
+  );
 }
 
 const apiKeyBody = (name: string, i: number) => ({
@@ -231,11 +250,13 @@ export async function run(): Promise<{ name: string; figures: Record<string, num
       await controllerCounter(controller.url, "ayra_keys_api_requests_total"),
       keysBefore,
     );
-    const notLease = (k: string) => !k.endsWith(" leases");
+    // Leases are leader election's; endpoints are kube-apiserver's own (its endpoint reconciler).
+    const notLease = (k: string) => !k.endsWith(" leases") && !k.endsWith(" endpoints");
     const notEvent = (k: string) => !k.endsWith(" events");
     figures.controller_wall_s = Number((readyMs / 1000).toFixed(2));
     figures.ratio_to_floor = Number((readyMs / floorMs).toFixed(2));
     figures.controller_peak_rss_mb = await peakRssMb(pid);
+    Object.assign(figures, await memoryFigures(controller.url, "controller_ready"));
     figures.controller_cpu_s = await cpuSeconds(pid);
     figures.api_writes_total = total(writes, notLease);
     figures.api_writes_per_apikey = Number(
@@ -248,7 +269,7 @@ export async function run(): Promise<{ name: string; figures: Record<string, num
     );
     figures.events_per_apikey = Number((total(writes, (k) => !notEvent(k)) / count).toFixed(2));
     figures.api_writes_by_verb_resource = describeWrites(writes, notLease);
-    figures.lease_writes = total(writes, (k) => !notLease(k));
+    figures.lease_writes = total(writes, (k) => k.endsWith(" leases"));
     figures.keys_api_calls = sumMap(keysCalls);
     figures.keys_api_calls_per_apikey_by_operation = describeCounts(keysCalls, count);
     const reconciles = await controllerCounter(controller.url, "ayra_keys_reconciles_total");
@@ -267,9 +288,10 @@ export async function run(): Promise<{ name: string; figures: Record<string, num
       idleKeysBefore,
     );
     figures.idle_api_writes_besides_lease = total(idleWrites, notLease);
-    figures.idle_api_writes = describeWrites(idleWrites, () => true);
+    figures.idle_api_writes = describeWrites(idleWrites, (k) => !k.endsWith(" endpoints"));
     figures.idle_keys_api_calls = describeCounts(idleKeys);
     figures.controller_idle_rss_mb = await rssMb(pid);
+    Object.assign(figures, await memoryFigures(controller.url, "controller_idle"));
     figures.idle_peak_rss_mb = await peakRssMb(pid);
     await controller.stop();
     controller = undefined;
