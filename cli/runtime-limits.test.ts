@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONTROLLER_NODE_FLAGS, missingFlags } from "./runtime-limits.ts";
+import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS, missingEnv, missingFlags } from "./runtime-limits.ts";
 
 describe("the controller's runtime limits", () => {
   it.each([
@@ -24,6 +24,13 @@ describe("the controller's runtime limits", () => {
     },
   ])("$name", ({ execArgv, nodeOptions, missing }) => {
     expect(missingFlags(CONTROLLER_NODE_FLAGS, { execArgv, nodeOptions })).toHaveLength(missing);
+  });
+
+  it.each([
+    { name: "sets malloc's arenas when nothing set them", env: {}, missing: ["MALLOC_ARENA_MAX"] },
+    { name: "leaves an operator's choice alone", env: { MALLOC_ARENA_MAX: "4" }, missing: [] },
+  ])("$name", ({ env, missing }) => {
+    expect(Object.keys(missingEnv(CONTROLLER_ENV, env))).toEqual(missing);
   });
 
   it("limits both the old and the young generation", () => {

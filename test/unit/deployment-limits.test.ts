@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONTROLLER_NODE_FLAGS } from "../../cli/runtime-limits.ts";
+import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from "../../cli/runtime-limits.ts";
 
 interface Container {
   env?: { name: string; value?: string }[];
@@ -22,6 +22,11 @@ describe("the controller Deployment", () => {
   it("sets NODE_OPTIONS to the CLI's runtime limits", () => {
     const options = controller.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
     expect(options.split(/\s+/).sort()).toEqual([...CONTROLLER_NODE_FLAGS].sort());
+  });
+
+  it("sets the environment the CLI sets for itself", () => {
+    for (const [name, value] of Object.entries(CONTROLLER_ENV))
+      expect(controller.env?.find((e) => e.name === name)?.value).toBe(value);
   });
 
   it("limits memory above the heap cap, and requests what the controller needs", () => {
