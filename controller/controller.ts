@@ -87,8 +87,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const metrics = createControllerMetrics();
   const rest = new KubeRest({
     access: options.access,
-    // Each TLS connection costs ~100 KB of native memory: one per worker, plus the watches and Events.
-    maxSockets: (options.concurrency ?? 16) + 8,
     onRequest: (i) =>
       metrics.kubeRequests.inc({ verb: i.verb, resource: i.resource, status: String(i.status ?? "none") }),
   });
