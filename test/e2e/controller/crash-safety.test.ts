@@ -3,8 +3,9 @@
 // restarted — as seen by proxies in front of the keys service and kube-apiserver. After a restart each
 // ApiKey has exactly one live key, its Secret holds it, and no stray key exists (found by the metadata
 // every minted key carries). A kill point the controller never reaches fails the test.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from "../../../cli/runtime-limits.ts";
 import {
   type ControllerProcess,
   type ControllerProxies,
@@ -246,5 +247,17 @@ describe("the crash harness", () => {
       expect(existsSync(dir)).toBe(false);
       expect(liveTempDirs()).not.toContain(dir);
     }
+  });
+});
+
+describe("the controller process", () => {
+  it("runs with its own heap and malloc limits, in place (same pid), whatever the host", async () => {
+    const c = await controller();
+    const pid = c.process.child.pid ?? 0;
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    for (const flag of CONTROLLER_NODE_FLAGS) expect(args).toContain(flag);
+    for (const [name, value] of Object.entries(CONTROLLER_ENV)) expect(env).toContain(`${name}=${value}`);
+    expect(args).toContain("controller");
   });
 });
