@@ -12,7 +12,6 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
 } from "../core/planner/types.ts";
-import { createFaults, type Faults } from "./faults.ts";
 import { startHttpServer } from "./http-server.ts";
 import { DriftWatcher } from "./keys/drift.ts";
 import { KeyFacts } from "./keys/key-facts.ts";
@@ -57,7 +56,6 @@ export interface ControllerOptions {
   };
   logger?: Logger;
   timers?: Timers;
-  faults?: Faults;
   /** Called when leadership is lost (default: exit so the supervisor restarts a clean process). */
   onLostLeadership?: () => void;
 }
@@ -208,7 +206,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
     events,
     metrics,
     logger,
-    faults: options.faults ?? createFaults(process.env.AYRA_KEYS_FAULT),
     timers,
     clusterId,
     newId: () => randomUUID(),

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseDuration } from "../../core/domain/durations.ts";
+import { ensureControllerRuntimeLimits } from "../runtime-limits.ts";
 import { parseListen } from "./serve.ts";
 
 export interface ControllerFlags {
@@ -132,6 +133,8 @@ export function controllerCommand(): Command {
       "\nExample:\n  AYRA_API_URL=http://127.0.0.1:8787 AYRA_API_KEY=$(cat .data/admin-key) \\\n    ayra-keys controller --kubeconfig ~/.kube/config --namespace default\n",
     )
     .action(async (flags: ControllerFlags) => {
+      // Before anything is loaded: the process may be replaced by one with the controller's heap limits.
+      ensureControllerRuntimeLimits();
       await runController(flags);
     });
 }

@@ -3,9 +3,9 @@
 // of the controller's memory budget). Supports what kubeconfigs for controllers use: a bearer token (inline
 // or file, re-read so projected tokens rotate), client certificates, a CA, and insecure-skip-tls-verify.
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
-import { parse } from "yaml";
 
 export interface KubeAccess {
   server: string;
@@ -26,6 +26,11 @@ interface KubeconfigFile {
   "current-context"?: string;
 }
 
+// The YAML parser is loaded only to read a kubeconfig file: inside a Pod it is never needed, and loading it
+// costs ≈ 6 MB of the controller's RSS.
+const parseYaml = (text: string): unknown =>
+  (createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse(text);
+
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 function bytes(base: string, data: unknown, file: unknown): Buffer | undefined {
@@ -37,7 +42,7 @@ function bytes(base: string, data: unknown, file: unknown): Buffer | undefined {
 
 /** A kubeconfig file's current (or named) context. */
 export function loadKubeconfigFile(path: string, contextName?: string): KubeAccess {
-  const doc = parse(readFileSync(path, "utf8")) as KubeconfigFile;
+  const doc = parseYaml(readFileSync(path, "utf8")) as KubeconfigFile;
   const base = dirname(path);
   const name = contextName ?? doc["current-context"];
   const context = doc.contexts?.find((c) => c.name === name)?.context;

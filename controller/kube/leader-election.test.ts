@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { ManualTimers } from "../runtime/fake-timers.ts";
+import { ManualTimers } from "../../test/harness/fake-timers.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { KubeApiError, type KubeRest } from "./rest.ts";
 

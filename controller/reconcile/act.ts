@@ -1,5 +1,5 @@
-// Act: carries out one planner decision. Each step that changes something is followed by a fault point
-// (crash-safety tests) and leaves state from which the next reconcile continues: the intent is recorded in
+// Act: carries out one planner decision. Each step that changes something leaves state from which the
+// next reconcile continues (a crash at any step is survived): the intent is recorded in
 // status before a key is minted, a replay with the same Idempotency-Key returns the same key, and the
 // Secret and status are written after the key exists.
 import { isKeysApiError } from "../../core/client/errors.ts";
@@ -163,7 +163,6 @@ async function completePending(deps: ReconcileDeps, g: Gathered): Promise<ActRes
   const pending = status.pending as PendingOperation;
   for (const id of pending.revokeKeyIds ?? []) {
     await revoke(deps, id, "compromised", `${pending.idempotencyKey}:revoke:${id}`);
-    deps.faults("after-revoke-compromised");
   }
   let minted: ApiKeyWithSecret;
   try {
@@ -178,7 +177,6 @@ async function completePending(deps: ReconcileDeps, g: Gathered): Promise<ActRes
         },
         { idempotencyKey: pending.idempotencyKey },
       );
-      deps.faults("after-create");
     } else {
       minted = await deps.keys.rollKey(
         pending.fromKeyId ?? "",
@@ -189,7 +187,6 @@ async function completePending(deps: ReconcileDeps, g: Gathered): Promise<ActRes
         },
         { idempotencyKey: pending.idempotencyKey },
       );
-      deps.faults("after-roll");
     }
   } catch (error) {
     if (isKeysApiError(error) && !error.retryable) {
@@ -260,17 +257,14 @@ async function completePending(deps: ReconcileDeps, g: Gathered): Promise<ActRes
       await revoke(deps, minted.id, "unused");
       return abandon(deps, g, "the Secret is not ours");
     }
-    deps.faults("after-secret");
   }
 
   const spec = validSpec(obj, snapshot.now);
   if (status.keyId !== undefined && (spec?.restartTargets ?? []).length > 0) {
     await restartWorkloads(deps, obj, minted.id, spec?.restartTargets ?? []);
     next.restartedFor = minted.id;
-    deps.faults("after-restart");
   }
   await writeStatus(deps, obj, next);
-  deps.faults("after-status");
   if (status.observedGeneration !== snapshot.object.generation && spec !== undefined)
     for (const w of hygieneWarnings(spec, snapshot.now))
       deps.events.record(target(obj), "Warning", "KeyHygiene", w);
@@ -341,7 +335,6 @@ async function finalize(deps: ReconcileDeps, g: Gathered, revokeKeys: boolean): 
       if (key.status === "active" || key.status === "expiring") ids.push(key.id);
     for (const id of ids) {
       await revoke(deps, id, "project_ended");
-      deps.faults("after-finalize-revoke");
     }
     if (ids.length > 0)
       deps.events.record(
@@ -410,14 +403,12 @@ export async function act(deps: ReconcileDeps, g: Gathered, d: Decision): Promis
           keyInPlace: status.keyId !== undefined,
         }),
       });
-      deps.faults("after-intent");
       return CONTINUE;
     }
     case "completePending":
       return completePending(deps, g);
     case "revokeKeys": {
       for (const id of d.keyIds) await revoke(deps, id, d.reason);
-      deps.faults("after-revoke");
       if (d.why === REASONS.StrayKeys) {
         deps.metrics.strays.inc(d.keyIds.length);
         deps.events.record(
@@ -469,7 +460,6 @@ export async function act(deps: ReconcileDeps, g: Gathered, d: Decision): Promis
     }
     case "restartTargets": {
       await restartWorkloads(deps, obj, status.keyId ?? "", d.targets);
-      deps.faults("after-restart");
       await writeStatus(deps, obj, { ...status, restartedFor: status.keyId });
       return CONTINUE;
     }

@@ -1,7 +1,6 @@
 // Everything a reconcile needs, wired once in controller.ts and passed explicitly.
 import type { Logger } from "pino";
 import type { KeysClient } from "../../core/client/index.ts";
-import type { Faults } from "../faults.ts";
 import type { KeyFacts } from "../keys/key-facts.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Informer } from "../kube/informer.ts";
@@ -27,7 +26,6 @@ export interface ReconcileDeps {
   events: EventRecorder;
   metrics: ControllerMetrics;
   logger: Logger;
-  faults: Faults;
   timers: Timers;
   clusterId: string;
   newId: () => string;

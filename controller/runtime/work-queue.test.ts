@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualTimers } from "./fake-timers.ts";
+import { ManualTimers } from "../../test/harness/fake-timers.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 function queue(rateLimit = {}) {

@@ -2,15 +2,15 @@
 // free loopback ports, in a temp dir. It has no nodes and no controller-manager: objects are stored and
 // validated for real (CRDs, CEL, RBAC, server-side apply), but no pod ever runs.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { CounterpartPaths } from "../counterparts/build.ts";
 import { type ClientCa, createClientCa, issueClientCertificate } from "./certificates.ts";
 import { freePort } from "./ports.ts";
 import { type ManagedProcess, startProcess } from "./processes.ts";
+import { makeTempDir, removeTempDir } from "./temp-dirs.ts";
 import { waitFor } from "./wait.ts";
 
 /** What a test process needs to reach a control plane started elsewhere (e.g. in vitest's global setup). */
@@ -33,14 +33,14 @@ export interface ControlPlane extends ControlPlaneInfo {
 
 export async function startControlPlane(paths: CounterpartPaths): Promise<ControlPlane> {
   const started = Date.now();
-  const dir = await mkdtemp(join(tmpdir(), "ayra-keys-cp-"));
+  const dir = await makeTempDir("ayra-keys-cp-");
   const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
   const processes: ManagedProcess[] = [];
 
   const stop = async (): Promise<void> => {
     // kube-apiserver first: with etcd gone it ignores SIGTERM for a long time.
     for (const p of processes.reverse()) await p.stop({ graceMs: 5_000 });
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   };
 
   try {

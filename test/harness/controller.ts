@@ -2,8 +2,7 @@
 // controller run as a real process (`node cli/main.ts controller --kubeconfig …`), and small helpers to
 // read and write ApiKeys and Secrets as the admin.
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -14,9 +13,12 @@ import type { ApiKeyObject } from "../../controller/reconcile/objects.ts";
 import { paths } from "../../controller/reconcile/objects.ts";
 import { adminKubeConfig, type ControlPlaneInfo } from "./control-plane.ts";
 import { startTestKeyService, type TestKeyService } from "./keys-service.ts";
+import { KillSwitch } from "./kill-points.ts";
 import { createTestNamespace, type TestNamespace } from "./namespace.ts";
+import { type PassThroughProxy, startPassThroughProxy } from "./pass-through-proxy.ts";
 import { freePort } from "./ports.ts";
 import { type ManagedProcess, startProcess } from "./processes.ts";
+import { makeTempDir, removeTempDir } from "./temp-dirs.ts";
 import { waitFor } from "./wait.ts";
 
 const run = promisify(execFile);
@@ -83,6 +85,8 @@ export async function ensureCrds(info: ControlPlaneInfo, kc: KubeConfig): Promis
 export interface ControllerProcess {
   process: ManagedProcess;
   url: string;
+  /** The folder holding the controller's management key; removed once the process has exited. */
+  dir: string;
   /** Every line the process wrote (JSON logs), for canary scans. */
   lines: string[];
   stop(): Promise<void>;
@@ -91,6 +95,10 @@ export interface ControllerProcess {
 
 export interface ControllerProcessOptions {
   info: ControlPlaneInfo;
+  /** The kubeconfig the controller uses (default: the admin's, straight to kube-apiserver). */
+  kubeconfigPath?: string;
+  /** The CLI entry point to run (default: the source, cli/main.ts; e.g. a compiled dist/cli/main.js). */
+  cli?: string;
   namespace: string;
   keysUrl: string;
   apiKey: string;
@@ -102,9 +110,10 @@ export interface ControllerProcessOptions {
 }
 
 export async function startControllerProcess(options: ControllerProcessOptions): Promise<ControllerProcess> {
-  const dir = await mkdtemp(join(tmpdir(), "ayra-keys-ctl-"));
+  const dir = await makeTempDir("ayra-keys-ctl-");
   const keyFile = join(dir, "api-key");
   await writeFile(keyFile, options.apiKey, { mode: 0o600 });
+  const removeDir = () => removeTempDir(dir);
   const port = await freePort();
   const lines: string[] = [];
   const proc = startProcess({
@@ -112,10 +121,10 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     command: process.execPath,
     args: [
       // AYRA_KEYS_CONTROLLER_CLI: run another build of the CLI (e.g. compiled dist/cli/main.js) instead of the source.
-      process.env.AYRA_KEYS_CONTROLLER_CLI ?? cliMain,
+      options.cli ?? process.env.AYRA_KEYS_CONTROLLER_CLI ?? cliMain,
       "controller",
       "--kubeconfig",
-      options.info.kubeconfigPath,
+      options.kubeconfigPath ?? options.info.kubeconfigPath,
       "--namespace",
       options.namespace,
       "--api-url",
@@ -133,6 +142,8 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     env: { ...process.env, AYRA_KEYS_LOG_LEVEL: "debug", ...options.env },
     keepLines: 400,
   });
+  // However the process ends (stopped, killed by a test, crashed), its key does not stay on disk.
+  const gone = proc.exited.then(removeDir);
   for (const stream of [proc.child.stdout, proc.child.stderr])
     stream?.on("data", (chunk: Buffer | string) => {
       for (const line of String(chunk).split("\n")) if (line) lines.push(line);
@@ -147,7 +158,65 @@ export async function startControllerProcess(options: ControllerProcessOptions):
       },
       { timeoutMs: 60_000, intervalMs: 100, context: () => proc.output() },
     );
-  return { process: proc, url, lines, stop: () => proc.stop({ graceMs: 10_000 }), kill: () => proc.kill() };
+  return {
+    process: proc,
+    url,
+    dir,
+    lines,
+    stop: async () => {
+      await proc.stop({ graceMs: 10_000 });
+      await gone;
+    },
+    kill: async () => {
+      await proc.kill();
+      await gone;
+    },
+  };
+}
+
+/**
+ * Proxies between one controller and the real servers, so a test sees each call pass (and can kill the
+ * controller right after one, see kill-points.ts): one in front of the keys service, one in front of
+ * kube-apiserver with a kubeconfig that points the controller at it.
+ */
+export interface ControllerProxies {
+  keysUrl: string;
+  kubeconfigPath: string;
+  keys: PassThroughProxy;
+  kube: PassThroughProxy;
+  kills: KillSwitch;
+  close(): Promise<void>;
+}
+
+export async function startControllerProxies(
+  info: ControlPlaneInfo,
+  keysUpstream: string,
+): Promise<ControllerProxies> {
+  const kills = new KillSwitch();
+  const keys = await startPassThroughProxy({ upstream: keysUpstream, onPassed: kills.observe });
+  const kube = await startPassThroughProxy({
+    upstream: info.server,
+    ca: info.caPem,
+    onPassed: kills.observe,
+  });
+  kills.watch(keys);
+  kills.watch(kube);
+  const dir = await makeTempDir("ayra-keys-ctl-proxy-");
+  const kubeconfigPath = join(dir, "kubeconfig");
+  const kc = adminKubeConfig(info);
+  kc.clusters = kc.clusters.map((c) => ({ ...c, server: kube.url, caData: undefined }));
+  await writeFile(kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
+  return {
+    keysUrl: keys.url,
+    kubeconfigPath,
+    keys,
+    kube,
+    kills,
+    async close() {
+      await Promise.all([keys.close(), kube.close()]);
+      await removeTempDir(dir);
+    },
+  };
 }
 
 /** Admin access to ApiKeys and Secrets in one namespace. */

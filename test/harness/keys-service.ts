@@ -2,8 +2,6 @@
 // run's PostgreSQL, with a clock tests can move, logs captured for the canary checks, and a caller that
 // validates every response against the OpenAPI document.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import pg from "pg";
@@ -15,6 +13,7 @@ import {
   startKeyService,
 } from "../../keyservice/key-service.ts";
 import { type CheckedResponse, checkResponse } from "./openapi-contract.ts";
+import { makeTempDir, removeTempDir } from "./temp-dirs.ts";
 
 export type Store = "sqlite" | "postgres";
 export const STORES: Store[] = ["sqlite", "postgres"];
@@ -119,7 +118,7 @@ export async function startTestKeyService(
   store: Store,
   overrides: Partial<KeyServiceOptions> = {},
 ): Promise<TestKeyService> {
-  const dataDir = await mkdtemp(join(tmpdir(), "ayra-keys-ks-"));
+  const dataDir = await makeTempDir("ayra-keys-ks-");
   const database = await databaseFor(store, dataDir);
   const clock = new TestClock();
   const logs: string[] = [];
@@ -166,7 +165,7 @@ export async function startTestKeyService(
     },
     async close() {
       await service.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await removeTempDir(dataDir);
     },
   };
   return handle;

@@ -1,17 +1,24 @@
-// Promise 1 under crashes: the controller SIGKILLs itself at a fault point (AYRA_KEYS_FAULT) right after a
-// step; after a restart each ApiKey has exactly one live key, its Secret holds it, and no stray key exists
-// (found by the metadata every minted key carries).
+// Promise 1 under crashes: the controller is killed from outside (SIGKILL to its process group) right after
+// a given call has passed — a key minted, rolled or revoked, a Secret or status written, a workload
+// restarted — as seen by proxies in front of the keys service and kube-apiserver. After a restart each
+// ApiKey has exactly one live key, its Secret holds it, and no stray key exists (found by the metadata
+// every minted key carries). A kill point the controller never reaches fails the test.
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { FaultPoint } from "../../../controller/faults.ts";
+import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from "../../../cli/runtime-limits.ts";
 import {
   type ControllerProcess,
+  type ControllerProxies,
   type ControllerTestBed,
   controllerTestBed,
   type KubeHelper,
   startControllerProcess,
+  startControllerProxies,
 } from "../../harness/controller.ts";
 import type { TestKeyService } from "../../harness/keys-service.ts";
+import { type KillPoint, KillPointNeverReached, killPoints } from "../../harness/kill-points.ts";
 import type { TestNamespace } from "../../harness/namespace.ts";
+import { liveTempDirs } from "../../harness/temp-dirs.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 const info = inject("controlPlane");
@@ -19,6 +26,7 @@ let bed: ControllerTestBed;
 let ns: TestNamespace;
 let ks: TestKeyService;
 let kube: KubeHelper;
+let proxies: ControllerProxies;
 let ctl: ControllerProcess | undefined;
 
 const spec = (name: string) => ({
@@ -29,28 +37,31 @@ const spec = (name: string) => ({
   rotation: { gracePeriod: "10m" },
 });
 
-async function controller(fault?: FaultPoint): Promise<ControllerProcess> {
+/** A fresh controller talking through the proxies, with no kill point armed. */
+async function controller(): Promise<ControllerProcess> {
   await ctl?.stop();
+  proxies.kills.disarm();
   ctl = await startControllerProcess({
     info,
     namespace: ns.name,
-    keysUrl: ks.url,
+    kubeconfigPath: proxies.kubeconfigPath,
+    keysUrl: proxies.keysUrl,
     apiKey: ks.adminKey,
-    env: fault ? { AYRA_KEYS_FAULT: fault } : {},
     // A killed leader's Lease must expire before the next process leads: keep that short here.
     args: ["--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "1s"],
-    name: fault ? `controller-${fault}` : "controller",
   });
   kube.context = () => ctl?.lines.slice(-30).join("\n") ?? "";
   return ctl;
 }
 
-async function crashedAt(c: ControllerProcess, point: string): Promise<void> {
-  const exit = await Promise.race([
-    c.process.exited,
-    new Promise<undefined>((r) => setTimeout(() => r(undefined), 30_000)),
-  ]);
-  expect(exit, `the controller should have crashed at ${point}:\n${c.process.output()}`).toEqual({
+/** Kills the running controller right after `point` passes, once `trigger` has set it going. */
+async function killAt(point: KillPoint, trigger: () => Promise<unknown>): Promise<void> {
+  const c = ctl;
+  if (c === undefined) throw new Error("no controller is running");
+  const killed = proxies.kills.arm(point, () => c.kill());
+  await trigger();
+  await killed;
+  expect(await c.process.exited, `the controller should have been killed ${point.name}`).toEqual({
     code: null,
     signal: "SIGKILL",
   });
@@ -79,55 +90,84 @@ async function expectConverged(name: string): Promise<string> {
   return keyId;
 }
 
+const annotate = (name: string, annotation: string) =>
+  kube.patchApiKey(name, {
+    metadata: { annotations: { [annotation]: String(Math.ceil(Date.now() / 1000) + 1) } },
+  });
+
 beforeAll(async () => {
   bed = await controllerTestBed(info, "ctl-crash");
   ({ ns, ks, kube } = bed);
+  proxies = await startControllerProxies(info, ks.url);
 });
 
 afterAll(async () => {
   await ctl?.stop();
+  await proxies?.close();
   await bed?.close();
 });
 
 describe("crash safety", () => {
-  it.each<FaultPoint>(["after-intent", "after-create", "after-secret", "after-status"])(
-    "creates exactly one key when killed %s",
-    async (point) => {
-      const c = await controller(point);
-      await kube.createApiKey(`create-${point}`, spec(point));
-      await crashedAt(c, point);
+  it.each<{ name: string; point: (name: string) => KillPoint }>([
+    { name: "key-create", point: (name) => killPoints.afterKeyCreate(name) },
+    { name: "secret-write", point: (name) => killPoints.afterSecretWrite(ns.name, name) },
+    { name: "status-write", point: (name) => killPoints.afterStatusWrite(ns.name, name) },
+  ])("creates exactly one key when killed after $name", async ({ name, point }) => {
+    const apiKey = `create-${name}`;
+    await controller();
+    await killAt(point(apiKey), () => kube.createApiKey(apiKey, spec(apiKey)));
+    await controller();
+    await expectConverged(apiKey);
+  });
+
+  it.each<{ name: string; annotation: string; point: (apiKey: string, before: string) => KillPoint }>([
+    {
+      name: "roll",
+      annotation: "keys.ayra.ai/rotate",
+      point: (_, before) => killPoints.afterRoll(before),
+    },
+    {
+      name: "secret-write",
+      annotation: "keys.ayra.ai/rotate",
+      point: (apiKey) => killPoints.afterSecretWrite(ns.name, apiKey),
+    },
+    {
+      name: "status-write",
+      annotation: "keys.ayra.ai/rotate",
+      point: (apiKey) => killPoints.afterStatusWrite(ns.name, apiKey),
+    },
+    {
+      name: "revoke",
+      annotation: "keys.ayra.ai/compromised",
+      point: (_, before) => killPoints.afterRevoke([before]),
+    },
+    {
+      name: "key-create",
+      annotation: "keys.ayra.ai/compromised",
+      point: (apiKey) => killPoints.afterKeyCreate(apiKey),
+    },
+  ])(
+    "replaces the key exactly once when killed after $name during $annotation",
+    async ({ name, annotation, point }) => {
+      const apiKey = `${name}-${annotation.endsWith("rotate") ? "rotate" : "compromised"}`;
       await controller();
-      await expectConverged(`create-${point}`);
+      await kube.createApiKey(apiKey, spec(apiKey));
+      const before = await expectConverged(apiKey);
+      await killAt(point(apiKey, before), () => annotate(apiKey, annotation));
+      await controller();
+      const after = await expectConverged(apiKey);
+      expect(after).not.toBe(before);
+      const o = await kube.apiKey(apiKey);
+      if (annotation.endsWith("rotate"))
+        expect(o.status?.previousKeys?.map((p) => p.keyId)).toEqual([before]);
+      else
+        expect((await ks.call("GET", `/v1/api_keys/${before}`, { key: ks.adminKey })).body.status).toBe(
+          "revoked",
+        );
+      const minted = (await keysOf(o.metadata.uid ?? "")).length;
+      expect(minted).toBe(2);
     },
   );
-
-  it.each<{ point: FaultPoint; annotation: string }>([
-    { point: "after-roll", annotation: "keys.ayra.ai/rotate" },
-    { point: "after-secret", annotation: "keys.ayra.ai/rotate" },
-    { point: "after-revoke-compromised", annotation: "keys.ayra.ai/compromised" },
-    { point: "after-create", annotation: "keys.ayra.ai/compromised" },
-  ])("replaces the key exactly once when killed $point during $annotation", async ({ point, annotation }) => {
-    const name = `${point}-${annotation.endsWith("rotate") ? "rotate" : "compromised"}`;
-    await controller();
-    await kube.createApiKey(name, spec(name));
-    const before = await expectConverged(name);
-    const c = await controller(point);
-    await kube.patchApiKey(name, {
-      metadata: { annotations: { [annotation]: String(Math.ceil(Date.now() / 1000) + 1) } },
-    });
-    await crashedAt(c, point);
-    await controller();
-    const after = await expectConverged(name);
-    expect(after).not.toBe(before);
-    const o = await kube.apiKey(name);
-    if (annotation.endsWith("rotate")) expect(o.status?.previousKeys?.map((p) => p.keyId)).toEqual([before]);
-    else
-      expect((await ks.call("GET", `/v1/api_keys/${before}`, { key: ks.adminKey })).body.status).toBe(
-        "revoked",
-      );
-    const minted = (await keysOf(o.metadata.uid ?? "")).length;
-    expect(minted).toBe(2);
-  });
 
   it("restarts a target exactly once when killed after restarting it", async () => {
     await kube.rest.create(`/apis/apps/v1/namespaces/${ns.name}/deployments`, {
@@ -146,11 +186,9 @@ describe("crash safety", () => {
       restartTargets: [{ kind: "Deployment", name: "consumer" }],
     });
     await expectConverged("restarts");
-    const c = await controller("after-restart");
-    await kube.patchApiKey("restarts", {
-      metadata: { annotations: { "keys.ayra.ai/rotate": String(Math.ceil(Date.now() / 1000) + 1) } },
-    });
-    await crashedAt(c, "after-restart");
+    await killAt(killPoints.afterWorkloadRestart(ns.name, "deployments", "consumer"), () =>
+      annotate("restarts", "keys.ayra.ai/rotate"),
+    );
     await controller();
     const keyId = await expectConverged("restarts");
     const d = await kube.rest.get<{
@@ -162,17 +200,14 @@ describe("crash safety", () => {
     expect((await kube.apiKey("restarts")).status?.restartedFor).toBe(keyId);
   });
 
-  it("revokes every key of a deleted ApiKey when killed in the middle of finalizing", async () => {
+  it("revokes every key of a deleted ApiKey when killed after revoking the first", async () => {
     await controller();
     await kube.createApiKey("doomed", spec("doomed"));
     await expectConverged("doomed");
-    await kube.patchApiKey("doomed", {
-      metadata: { annotations: { "keys.ayra.ai/rotate": String(Math.ceil(Date.now() / 1000) + 1) } },
-    });
+    await annotate("doomed", "keys.ayra.ai/rotate");
     const o = await kube.waitReady("doomed", (x) => (x.status?.previousKeys ?? []).length === 1);
-    const c = await controller("after-finalize-revoke");
-    await kube.deleteApiKey("doomed");
-    await crashedAt(c, "after-finalize-revoke");
+    const ids = [o.status?.keyId ?? "", ...(o.status?.previousKeys ?? []).map((p) => p.keyId)];
+    await killAt(killPoints.afterRevoke(ids), () => kube.deleteApiKey("doomed"));
     await controller();
     await waitFor("the ApiKey to be gone", () =>
       kube.apiKey("doomed").then(
@@ -180,8 +215,49 @@ describe("crash safety", () => {
         () => true,
       ),
     );
-    const keys = await keysOf(o.metadata.uid ?? "");
+    const keys = await waitFor("every key revoked", async () => {
+      const all = await keysOf(o.metadata.uid ?? "");
+      return all.every((k) => k.status === "revoked") ? all : undefined;
+    });
     expect(keys).toHaveLength(2);
-    for (const k of keys) expect(k.status).toBe("revoked");
+  });
+});
+
+describe("the crash harness", () => {
+  it("fails loudly when the controller never makes the call a kill point waits for", async () => {
+    await controller();
+    const never = proxies.kills.arm(killPoints.afterRoll("key_that_does_not_exist"), () => ctl?.kill(), {
+      timeoutMs: 5_000,
+    });
+    await kube.createApiKey("never-rolled", spec("never-rolled"));
+    await expect(never).rejects.toBeInstanceOf(KillPointNeverReached);
+    await expect(never).rejects.toThrow(/kill point "after roll" .* never reached/);
+    await expectConverged("never-rolled");
+  });
+
+  it("removes the folder holding a controller's management key when it stops or is killed", async () => {
+    const stopped = await controller();
+    expect(existsSync(stopped.dir)).toBe(true);
+    await stopped.stop();
+    ctl = undefined;
+    const killed = await controller();
+    await killed.kill();
+    ctl = undefined;
+    for (const dir of [stopped.dir, killed.dir]) {
+      expect(existsSync(dir)).toBe(false);
+      expect(liveTempDirs()).not.toContain(dir);
+    }
+  });
+});
+
+describe("the controller process", () => {
+  it("runs with its own heap and malloc limits, in place (same pid), whatever the host", async () => {
+    const c = await controller();
+    const pid = c.process.child.pid ?? 0;
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    for (const flag of CONTROLLER_NODE_FLAGS) expect(args).toContain(flag);
+    for (const [name, value] of Object.entries(CONTROLLER_ENV)) expect(env).toContain(`${name}=${value}`);
+    expect(args).toContain("controller");
   });
 });

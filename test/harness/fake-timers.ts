@@ -1,5 +1,5 @@
 // Manual timers for unit tests of the runtime: time moves only when the test says so.
-import type { Timers } from "./clock.ts";
+import type { Timers } from "../../controller/runtime/clock.ts";
 
 export class ManualTimers implements Timers {
   #now: number;
