@@ -1,7 +1,6 @@
 // Everything a reconcile needs, wired once in controller.ts and passed explicitly.
 import type { Logger } from "pino";
 import type { KeysClient } from "../../core/client/index.ts";
-import type { Faults } from "../faults.ts";
 import type { KeyFacts } from "../keys/key-facts.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Informer } from "../kube/informer.ts";
@@ -11,6 +10,7 @@ import type { ControllerMetrics } from "../metrics.ts";
 import type { Timers } from "../runtime/clock.ts";
 import type { LatestWrites } from "./latest.ts";
 import type { ApiKeyObject, ApiKeyPolicyObject } from "./objects.ts";
+import type { Refusals } from "./refusals.ts";
 import type { SecretIndex } from "./secret-index.ts";
 
 export interface ReconcileDeps {
@@ -27,8 +27,7 @@ export interface ReconcileDeps {
   events: EventRecorder;
   metrics: ControllerMetrics;
   logger: Logger;
-  faults: Faults;
   timers: Timers;
+  refusals: Refusals;
   clusterId: string;
-  newId: () => string;
 }

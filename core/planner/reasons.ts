@@ -9,8 +9,10 @@ export const REASONS = {
   PolicyDenied: "PolicyDenied",
   SecretNotOwned: "SecretNotOwned",
   SecretClaimed: "SecretClaimed",
+  KeysApiRefused: "KeysApiRefused",
+  // status is output: claims in it that the keys service does not back are dropped, with a Warning
+  StatusNotTrusted: "StatusNotTrusted",
   // minting
-  PendingOperation: "PendingOperation",
   Created: "Created",
   Compromised: "Compromised",
   KeyRevokedOutOfBand: "KeyRevokedOutOfBand",
@@ -31,6 +33,7 @@ export const REASONS = {
   RestartTargets: "RestartTargets",
   PreviousKeyQuiet: "PreviousKeyQuiet",
   StatusStale: "StatusStale",
+  KeyHygiene: "KeyHygiene",
   // waiting
   Ready: "Ready",
   WaitingForKeyFacts: "WaitingForKeyFacts",

@@ -93,9 +93,12 @@ describe("the controller", () => {
     const before = await kube.waitReady("web");
     const oldValue = await secretKey("web");
     await kube.patchApiKey("web", { spec: { displayName: "Web Application" } });
-    const renamed = await kube.waitReady("web", (o) => o.status?.applied?.displayName === "Web Application");
+    await waitFor(
+      "the key to be renamed in place",
+      async () => (await apiKeyRecord(before.status?.keyId ?? "")).name === "Web Application",
+    );
+    const renamed = await kube.waitReady("web");
     expect(renamed.status?.keyId).toBe(before.status?.keyId);
-    expect((await apiKeyRecord(before.status?.keyId ?? "")).name).toBe("Web Application");
 
     await kube.patchApiKey("web", { spec: { scopes: ["agents:read"] } });
     const rolled = await kube.waitReady("web", (o) => o.status?.keyId !== before.status?.keyId);
