@@ -9,6 +9,7 @@ import type { ApiKey } from "../core/client/types.ts";
 import { KEY_METADATA, MANAGED_BY, readKeyMetadata } from "../core/keys/key-metadata.ts";
 import { DriftWatcher } from "./keys/drift.ts";
 import { KeyFacts } from "./keys/key-facts.ts";
+import { Retirement } from "./keys/retire.ts";
 import { EventRecorder } from "./kube/events.ts";
 import type { KubeAccess } from "./kube/kubeconfig.ts";
 import { LeaderElector } from "./kube/leader-election.ts";
@@ -62,18 +63,23 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
-async function resolveClusterId(rest: KubeRest, given: string | undefined, logger: Logger): Promise<string> {
-  if (given) return given;
+/** The cluster id recorded on every key; `resolved` is false for the "default" fallback (no sweep then). */
+async function resolveClusterId(
+  rest: KubeRest,
+  given: string | undefined,
+  logger: Logger,
+): Promise<{ id: string; resolved: boolean }> {
+  if (given) return { id: given, resolved: true };
   try {
     const ns = await rest.get<KubeObject>("/api/v1/namespaces/kube-system");
-    if (ns.metadata.uid) return ns.metadata.uid;
+    if (ns.metadata.uid) return { id: ns.metadata.uid, resolved: true };
   } catch (error) {
     logger.warn(
       { err: error instanceof Error ? error.message : String(error) },
-      'cannot read kube-system for a cluster id; using "default" (set --cluster-id)',
+      'cannot read kube-system for a cluster id; using "default", and keys of ApiKeys deleted while the controller is down are not swept (set --cluster-id)',
     );
   }
-  return "default";
+  return { id: "default", resolved: false };
 }
 
 export async function startController(options: ControllerOptions): Promise<RunningController> {
@@ -96,7 +102,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
         status: String(i.status ?? i.failure ?? "none"),
       }),
   });
-  const clusterId = await resolveClusterId(rest, options.clusterId, logger);
+  const cluster = await resolveClusterId(rest, options.clusterId, logger);
+  const clusterId = cluster.id;
   const namespace = options.namespace;
   const identity = options.leaderElection?.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   const queue = new WorkQueue({ timers });
@@ -121,9 +128,23 @@ export async function startController(options: ControllerOptions): Promise<Runni
       if (event !== "delete") return;
       metrics.secondsUntilExpiry.remove({ namespace: obj.metadata.namespace, name: obj.metadata.name });
       refusals.forget(obj.metadata.uid);
+      if (leading) retirement.deleted(obj);
+    },
+    onApiKeysListed: (startedAt) => {
+      if (leading) retirement.sweep(startedAt);
     },
   });
   const { apiKeys, secrets, policies, namespaces } = watches;
+  const retirement = new Retirement({
+    keys,
+    facts,
+    logger,
+    metrics,
+    clusterId,
+    clusterIdResolved: cluster.resolved,
+    namespace,
+    exists: (uid) => watches.ownerOf(uid) !== undefined,
+  });
   const events = new EventRecorder({ rest, logger, timers, instance: identity });
   const driftMetadata: Record<string, string> = {
     [KEY_METADATA.managedBy]: MANAGED_BY.controller,
@@ -172,6 +193,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     const loop = { queue, deps, logger, metrics, timers, timeoutMs: options.reconcileTimeoutMs ?? 60_000 };
     workers.push(...startReconcileLoop(loop, options.concurrency ?? 16));
     watches.enqueueAll();
+    retirement.sweep(Date.now());
     logger.info(
       { apiKeys: apiKeys.size, keys: facts.size, clusterId, namespace: namespace ?? "(all)" },
       "reconciling",
@@ -238,6 +260,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await elector?.stop();
         await drift.stop();
+        await retirement.idle();
         await Promise.all(watches.all.map((i) => i.stop()));
         await events.flush();
         http?.server.closeAllConnections();

@@ -73,6 +73,11 @@ export class KeyFacts {
     return [...(this.#byUid.get(uid) ?? [])].flatMap((id) => this.#byId.get(id)?.record ?? []);
   }
 
+  /** Every key known. */
+  all(): IterableIterator<KeyRecord> {
+    return [...this.#byId.values()].map((e) => e.record)[Symbol.iterator]();
+  }
+
   uidOf(id: string): string | undefined {
     return this.#byId.get(id)?.uid;
   }

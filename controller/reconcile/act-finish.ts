@@ -81,25 +81,7 @@ export async function revokeKeys(
   }
 }
 
-export async function addFinalizer(
-  deps: ReconcileDeps,
-  obj: ApiKeyObject,
-  signal?: AbortSignal,
-): Promise<void> {
-  const { namespace, name } = obj.metadata;
-  const next = await deps.rest.mergePatch<ApiKeyObject>(
-    paths.apiKey(namespace, name),
-    {
-      metadata: {
-        finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER],
-        resourceVersion: obj.metadata.resourceVersion,
-      },
-    },
-    { signal },
-  );
-  deps.latestApiKeys.remember(`${namespace}/${name}`, next);
-}
-
+/** An ApiKey deleted with the finalizer of an earlier release: revoke its keys, then let it go. */
 export async function finalize(
   deps: ReconcileDeps,
   obj: ApiKeyObject,

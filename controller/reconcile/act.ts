@@ -5,7 +5,6 @@ import { REASONS } from "../../core/planner/reasons.ts";
 import type { Decision } from "../../core/planner/types.ts";
 import {
   type ActResult,
-  addFinalizer,
   announce,
   CONTINUE,
   finalize,
@@ -33,9 +32,6 @@ export async function act(
       return { continue: false, requeueAfterMs: d.requeueAfterMs };
     case "finalize":
       return finalize(deps, obj, d.revokeKeyIds, signal);
-    case "addFinalizer":
-      await addFinalizer(deps, obj, signal);
-      return CONTINUE;
     case "stall":
       return stall(deps, g, d, signal);
     case "mint":

@@ -19,6 +19,8 @@ export interface WatchesOptions {
   enqueue: (key: string) => void;
   /** Every ApiKey event, after the indexes are updated (metrics, revocation on delete). */
   onApiKey?: (event: InformerEvent, obj: ApiKeyObject) => void;
+  /** After every full list of ApiKeys (the sweep runs then). */
+  onApiKeysListed?: (startedAt: number) => void;
 }
 
 export interface Watches {
@@ -50,6 +52,7 @@ export function createWatches(o: WatchesOptions): Watches {
       o.onApiKey?.(event, obj);
       enqueue(key);
     },
+    ...(o.onApiKeysListed ? { onListed: o.onApiKeysListed } : {}),
   });
   const secrets = new Informer<SecretObject>({
     name: "secrets",

@@ -153,10 +153,10 @@ describe("plan", () => {
       check: (d) => expect(d).toMatchObject({ revokeKeyIds: [] }),
     },
     {
-      name: "adds the finalizer before anything else",
-      given: snapshot({ object: { ...snapshot().object, hasFinalizer: false }, status: {} }),
-      action: "addFinalizer",
-      why: REASONS.FinalizerMissing,
+      name: "leaves a deleted ApiKey without the old finalizer to the delete event and the sweep",
+      given: snapshot({ object: { ...snapshot().object, deleting: true, hasFinalizer: false } }),
+      action: "wait",
+      why: REASONS.Deleting,
     },
     {
       name: "discards a planted status.pending with a Warning, acting on nothing in it",

@@ -85,6 +85,8 @@ function replace(ctx: ValidContext, why: Reason, handledRotate?: string): Decisi
 
 // ── checks that need no valid spec ────────────────────────────────────────────────────────────────────────
 
+// Revocation on delete comes from the informer's delete event and the sweep; an ApiKey that still carries
+// the finalizer of an earlier release is finalized here (its keys revoked, the finalizer removed).
 const deleting: Check = (ctx) => {
   if (!ctx.s.object.deleting) return undefined;
   if (!ctx.s.object.hasFinalizer) return { action: "wait", why: REASONS.Deleting, requeueAfterMs: null };
@@ -92,9 +94,6 @@ const deleting: Check = (ctx) => {
   const live = ctx.own.filter((k) => k.status === "active" || k.status === "expiring").map((k) => k.id);
   return { action: "finalize", why: REASONS.Deleting, revokeKeyIds: revoke ? live : [] };
 };
-
-const finalizerMissing: Check = ({ s }) =>
-  s.object.hasFinalizer ? undefined : { action: "addFinalizer", why: REASONS.FinalizerMissing };
 
 // Claims in status that the keys service does not back are removed first, and a person is told.
 const statusNotTrusted: Check = (ctx) =>
@@ -343,7 +342,7 @@ function secretNameOf(ctx: Context): string {
   return typeof name === "string" ? name : ctx.s.object.name;
 }
 
-const GENERAL: readonly Check[] = [deleting, finalizerMissing, statusNotTrusted];
+const GENERAL: readonly Check[] = [deleting, statusNotTrusted];
 /** Checks before a current key is known to exist. */
 const GATES: readonly ValidCheck[] = [
   policyDenied,

@@ -3,7 +3,6 @@
 export const REASONS = {
   // finalization
   Deleting: "Deleting",
-  FinalizerMissing: "FinalizerMissing",
   // stalls: a person must act
   InvalidSpec: "InvalidSpec",
   PolicyDenied: "PolicyDenied",

@@ -29,7 +29,7 @@ export function trustedView(s: Snapshot, keys: KeyRecord[]): TrustedView {
   if (status.pending !== undefined && status.pending !== null)
     notices.push(
       warn(
-        "status.pending is not acted on: what to mint, roll or revoke is decided from the spec, the policy verdict and this ApiKey's own keys; discarded.",
+        `status.pending (${describePending(status.pending)}) is not acted on: what to mint, roll or revoke is decided from the spec, the policy verdict and this ApiKey's own keys; discarded.`,
       ),
     );
   const claimed = status.keyId;
@@ -57,4 +57,26 @@ export function trustedView(s: Snapshot, keys: KeyRecord[]): TrustedView {
   Object.assign(clean, current === undefined ? {} : keyFields(current));
   clean.previousKeys = previous;
   return { own, current, previous, status: clean, notices };
+}
+
+/** What a recorded intent asked for, in a few words (ids and names only: status never holds a value). */
+function describePending(pending: unknown): string {
+  if (typeof pending !== "object" || pending === null) return "not an intent";
+  const p = pending as {
+    operation?: unknown;
+    fromKeyId?: unknown;
+    revokeKeyIds?: unknown;
+    applied?: unknown;
+  };
+  const words: string[] = [];
+  const word = (v: unknown) => (typeof v === "string" ? v.slice(0, 64) : undefined);
+  words.push(p.operation === "Roll" ? `a roll of ${word(p.fromKeyId) ?? "a key"}` : "a create");
+  const applied = p.applied as { environment?: unknown; scopes?: unknown } | undefined;
+  if (applied !== undefined && typeof applied === "object" && applied !== null) {
+    const scopes = Array.isArray(applied.scopes) ? applied.scopes.filter((x) => typeof x === "string") : [];
+    words.push(`as ${word(applied.environment) ?? "?"} ${scopes.slice(0, 11).join(",")}`.trim());
+  }
+  if (Array.isArray(p.revokeKeyIds) && p.revokeKeyIds.length > 0)
+    words.push(`revoking ${p.revokeKeyIds.slice(0, 10).map(word).join(", ")}`);
+  return words.join(", ");
 }

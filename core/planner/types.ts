@@ -192,7 +192,6 @@ export interface Notice {
 
 export type Decision =
   | { action: "finalize"; why: Reason; revokeKeyIds: string[] }
-  | { action: "addFinalizer"; why: Reason }
   | { action: "stall"; why: Reason; message: string; notices: Notice[] }
   | { action: "mint"; why: Reason; plan: MintPlan; notices: Notice[] }
   | {
