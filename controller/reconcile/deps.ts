@@ -13,18 +13,21 @@ import type { ApiKeyObject, ApiKeyPolicyObject } from "./objects.ts";
 import type { Refusals } from "./refusals.ts";
 import type { SecretIndex } from "./secret-index.ts";
 
+/** The parts of a cache a reconcile reads. */
+export type Cache<T extends KubeObject> = Pick<Informer<T>, "get" | "list">;
+
 export interface ReconcileDeps {
-  rest: KubeRest;
+  rest: Pick<KubeRest, "get" | "create" | "replace" | "mergePatch" | "strategicPatch">;
   keys: KeysClient;
   facts: KeyFacts;
-  apiKeys: Informer<ApiKeyObject>;
-  secrets: Informer<SecretObject>;
-  policies: Informer<ApiKeyPolicyObject>;
-  namespaces: Informer<KubeObject>;
+  apiKeys: Cache<ApiKeyObject>;
+  secrets: Cache<SecretObject>;
+  policies: Cache<ApiKeyPolicyObject>;
+  namespaces: Cache<KubeObject>;
   secretIndex: SecretIndex;
   latestApiKeys: LatestWrites<ApiKeyObject>;
   latestSecrets: LatestWrites<SecretObject>;
-  events: EventRecorder;
+  events: Pick<EventRecorder, "record">;
   metrics: ControllerMetrics;
   logger: Logger;
   timers: Timers;
