@@ -1,4 +1,5 @@
-// A keys-API proxy that holds chosen requests unanswered (never forwarded) until the caller gives up, and
+// A keys-API proxy that holds chosen requests unanswered (never forwarded) until the caller gives up, lets a
+// test act between a request's execution and its answer (kill the caller there), and
 // counts, per ApiKey, how many callers are in flight at once — from the ApiKey uid the controller puts in
 // its Idempotency-Key (`ayra-keys/<uid>/…`) or in the request's metadata.
 import { once } from "node:events";
@@ -17,6 +18,8 @@ export interface HoldingProxy {
 export interface HoldingProxyOptions {
   /** Hold this request (it is never forwarded): called with the method, path and parsed JSON body. */
   hold: (method: string, path: string, body: unknown) => boolean;
+  /** Called once the keys service has executed a forwarded request, before its answer goes back. */
+  beforeAnswer?: (method: string, path: string) => Promise<void> | void;
 }
 
 function uidOf(req: IncomingMessage, body: unknown): string | undefined {
@@ -75,11 +78,15 @@ export async function startHoldingProxy(
           headers: { ...req.headers, host: target.host },
         },
         (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
+          const body: Buffer[] = [];
+          answer.on("data", (c: Buffer) => body.push(c));
           answer.on("end", () => {
-            stats.forwarded++;
-            end();
+            void Promise.resolve(options.beforeAnswer?.(req.method ?? "GET", req.url ?? "/")).then(() => {
+              stats.forwarded++;
+              end();
+              if (!res.destroyed)
+                res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(body));
+            });
           });
         },
       );
