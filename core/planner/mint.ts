@@ -6,7 +6,7 @@
 // write. A key minted before a crash but not yet in the Secret is found again the same way: its request is
 // rebuilt (its expiry read back from the key) and replayed, so the keys service answers with that same key.
 import { createHash } from "node:crypto";
-import { parseDuration } from "../domain/durations.ts";
+import { expiryAt } from "../rotation/deadlines.ts";
 import { gracePeriodMs } from "../rotation/rotation-due.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { expiryMatches, keyMetadataFor } from "./own-keys.ts";
@@ -51,9 +51,8 @@ function expiryFor(ctx: MintContext, candidate: KeyRecord | undefined): string |
     expiryMatches(candidate, spec)
   )
     return candidate.expiresAt === null ? null : iso(candidate.expiresAt);
-  if (spec.expiresAt !== undefined) return iso(Date.parse(spec.expiresAt));
-  if (spec.expiresAfter !== undefined) return iso(now + parseDuration(spec.expiresAfter));
-  return null;
+  const at = expiryAt(spec, now);
+  return at === null ? null : iso(at);
 }
 
 const byAge = (a: KeyRecord, b: KeyRecord) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1);

@@ -1,6 +1,7 @@
 // Status the planner asks the shell to write: after a key is minted, and when everything is in place.
 // Pure; the one writer of every field is the controller's reconciler. Status is output: every field is
 // rebuilt from the keys service's records and the spec.
+import { graceDeadline } from "../rotation/deadlines.ts";
 import { nextRotation } from "../rotation/rotation-due.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { buildConditions } from "./conditions.ts";
@@ -45,7 +46,7 @@ export function previousKeysAfter(plan: MintPlan, minted: MintedKey): PreviousKe
   const rolled: PreviousKey = {
     keyId: from.id,
     redacted: from.redacted,
-    revokeAfter: iso(Math.min(minted.createdAt + plan.graceMs, from.expiresAt ?? Number.POSITIVE_INFINITY)),
+    revokeAfter: iso(graceDeadline(minted.createdAt, plan.graceMs, from.expiresAt)),
   };
   return [rolled, ...plan.keepPrevious];
 }
