@@ -76,9 +76,20 @@ function secretFacts(
     };
   }
   const annotations = secret.metadata.annotations ?? {};
-  const keyId = annotations[ANNOTATIONS.keyId];
-  const held = keyId === undefined ? undefined : deps.facts.record(keyId);
-  values.current = findValue(secret, layout.key, held?.redacted, annotations[ANNOTATIONS.fingerprint]);
+  // Which key the Secret holds: the one its annotation names, or else the one status names (a hint only);
+  // either way the value must match the keys service's redacted form of that key.
+  let keyId: string | undefined;
+  let held: ReturnType<typeof deps.facts.record>;
+  for (const id of new Set([annotations[ANNOTATIONS.keyId], obj.status?.keyId])) {
+    const record = id === undefined ? undefined : deps.facts.record(id);
+    const value = findValue(secret, layout.key, record?.redacted, annotations[ANNOTATIONS.fingerprint]);
+    if (record !== undefined && value !== undefined) {
+      keyId = id;
+      held = record;
+      values.current = value;
+      break;
+    }
+  }
   const previousKeyId = annotations[ANNOTATIONS.previousKeyId];
   const rawPrevious = decode(secret.data, layout.previousKey);
   const previousIntact =
