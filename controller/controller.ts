@@ -128,6 +128,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       if (event !== "delete") return;
       metrics.secondsUntilExpiry.remove({ namespace: obj.metadata.namespace, name: obj.metadata.name });
       refusals.forget(obj.metadata.uid);
+      deps.unanswered.delete(obj.metadata.uid);
       if (leading) retirement.deleted(obj);
     },
     onApiKeysListed: (startedAt) => {
@@ -182,6 +183,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     logger,
     timers,
     refusals,
+    unanswered: new Map(),
     clusterId,
   };
 

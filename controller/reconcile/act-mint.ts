@@ -43,10 +43,14 @@ export async function mint(
   const { plan } = d;
   await revokeKeys(deps, plan.revokeFirst, "compromised", signal);
   let minted: ApiKeyWithSecret;
+  const uid = obj.metadata.uid;
+  deps.unanswered.set(uid, plan.request);
   try {
     minted = await send(deps, plan, signal);
+    deps.unanswered.delete(uid);
   } catch (error) {
     if (!isKeysApiError(error) || error.retryable) throw error;
+    deps.unanswered.delete(uid);
     // The keys API's final answer. A roll refused because the key changed under us (expired, rolled or
     // revoked elsewhere) refreshes that key's record; anything else is remembered for the planner to stall.
     const r = plan.request;

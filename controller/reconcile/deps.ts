@@ -1,6 +1,7 @@
 // Everything a reconcile needs, wired once in controller.ts and passed explicitly.
 import type { Logger } from "pino";
 import type { KeysClient } from "../../core/client/index.ts";
+import type { MintRequest } from "../../core/planner/types.ts";
 import type { KeyFacts } from "../keys/key-facts.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Informer } from "../kube/informer.ts";
@@ -32,5 +33,7 @@ export interface ReconcileDeps {
   logger: Logger;
   timers: Timers;
   refusals: Refusals;
+  /** Mints sent and not answered, per ApiKey uid (this process only): retried unchanged. */
+  unanswered: Map<string, MintRequest>;
   clusterId: string;
 }

@@ -268,6 +268,7 @@ export async function gather(
     secretClaimedBy: claimedBy(deps, obj, layout, secret),
     policy: { namespace, namespaceLabels: deps.namespaces.get(namespace)?.metadata.labels ?? {}, policies },
     keys: deps.facts.complete ? deps.facts.recordsFor(uid) : undefined,
+    unanswered: deps.unanswered.get(uid),
     refusal: deps.refusals.of(uid, generation),
     targets,
     previousUsage,

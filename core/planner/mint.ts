@@ -42,9 +42,17 @@ function unplaced(ctx: MintContext, key: KeyRecord): boolean {
   );
 }
 
-/** The expiry to send: the candidate's own when it is what the spec asks for (a replay), else a fresh one. */
-function expiryFor(ctx: MintContext, candidate: KeyRecord | undefined): string | null {
+/**
+ * The expiry to send: the candidate's own when it is what the spec asks for (a replay), or the unanswered
+ * request's (its retry), else a fresh one.
+ */
+function expiryFor(
+  ctx: MintContext,
+  candidate: KeyRecord | undefined,
+  unanswered: string | null | undefined,
+): string | null {
   const { spec, now } = ctx;
+  if (candidate === undefined && unanswered !== undefined) return unanswered;
   if (
     candidate !== undefined &&
     candidate.createdAt >= now - REPLAY_WINDOW_MS &&
@@ -55,40 +63,49 @@ function expiryFor(ctx: MintContext, candidate: KeyRecord | undefined): string |
   return at === null ? null : iso(at);
 }
 
+function sameExceptExpiry(a: object, b: object): boolean {
+  return JSON.stringify({ ...a, expires_at: null }) === JSON.stringify({ ...b, expires_at: null });
+}
+
 const byAge = (a: KeyRecord, b: KeyRecord) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1);
 
 export function createRequest(ctx: MintContext): MintRequest {
   const created = ctx.own.filter((k) => k.rolledFrom === null).sort(byAge);
   const newest = created.at(-1);
   const candidate = newest !== undefined && unplaced(ctx, newest) ? newest : undefined;
+  const revision = candidate === undefined ? created.length : created.length - 1;
+  const prefix = `ayra-keys/${ctx.s.object.uid}/create/${revision}/`;
   const body = {
     name: ctx.spec.displayName,
     environment: ctx.spec.environment,
     scopes: [...ctx.spec.scopes],
-    expires_at: expiryFor(ctx, candidate),
+    expires_at: null as string | null,
     metadata: keyMetadataFor(ctx.s, ctx.spec),
   };
-  const revision = candidate === undefined ? created.length : created.length - 1;
-  return {
-    operation: "Create",
-    idempotencyKey: `ayra-keys/${ctx.s.object.uid}/create/${revision}/${digest(body)}`,
-    body,
-  };
+  const u = ctx.s.unanswered;
+  const retry =
+    u?.operation === "Create" && u.idempotencyKey.startsWith(prefix) && sameExceptExpiry(u.body, body)
+      ? u.body.expires_at
+      : undefined;
+  body.expires_at = expiryFor(ctx, candidate, retry);
+  return { operation: "Create", idempotencyKey: `${prefix}${digest(body)}`, body };
 }
 
 export function rollRequest(ctx: MintContext, from: KeyRecord): MintRequest {
   const candidate = ctx.own.find((k) => k.rolledFrom === from.id && unplaced(ctx, k));
+  const prefix = `ayra-keys/${ctx.s.object.uid}/roll/${from.id}/`;
   const body = {
     scopes: [...ctx.spec.scopes],
-    expires_at: expiryFor(ctx, candidate),
+    expires_at: null as string | null,
     grace_period_seconds: Math.floor(gracePeriodMs(ctx.spec.rotation) / 1000),
   };
-  return {
-    operation: "Roll",
-    idempotencyKey: `ayra-keys/${ctx.s.object.uid}/roll/${from.id}/${digest(body)}`,
-    fromKeyId: from.id,
-    body,
-  };
+  const u = ctx.s.unanswered;
+  const retry =
+    u?.operation === "Roll" && u.idempotencyKey.startsWith(prefix) && sameExceptExpiry(u.body, body)
+      ? u.body.expires_at
+      : undefined;
+  body.expires_at = expiryFor(ctx, candidate, retry);
+  return { operation: "Roll", idempotencyKey: `${prefix}${digest(body)}`, fromKeyId: from.id, body };
 }
 
 type Extra = Pick<MintPlan, "revokeFirst" | "handledRotate" | "handledCompromised"> & {

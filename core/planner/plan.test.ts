@@ -119,6 +119,7 @@ function snapshot(overrides: Partial<Snapshot> & { specPatch?: Record<string, un
     policy: { namespace: "team-a", namespaceLabels: {}, policies: [] },
     keys: [current, previous("key_prev"), previous("key_older")],
     refusal: undefined,
+    unanswered: undefined,
     targets: undefined,
     previousUsage: undefined,
     ...rest,
@@ -298,6 +299,20 @@ describe("plan", () => {
         const first = plan(snapshot({ ...fresh, now: T0 + DAY - 5 * SEC }));
         if (d.action !== "mint" || first.action !== "mint") throw new Error("expected mints");
         expect(d.plan.request).toEqual(first.plan.request);
+      },
+    },
+    {
+      name: "sends an unanswered request again unchanged (a timeout: the key may exist already)",
+      given: snapshot({ ...fresh }),
+      action: "mint",
+      why: REASONS.Created,
+      check: (d) => {
+        const earlier = plan(snapshot({ ...fresh, now: T0 + DAY - 30 * SEC }));
+        if (d.action !== "mint" || earlier.action !== "mint") throw new Error("expected mints");
+        const retried = plan(snapshot({ ...fresh, unanswered: earlier.plan.request }));
+        if (retried.action !== "mint") throw new Error("expected a mint");
+        expect(retried.plan.request).toEqual(earlier.plan.request);
+        expect(d.plan.request.idempotencyKey).not.toBe(earlier.plan.request.idempotencyKey);
       },
     },
     {

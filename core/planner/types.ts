@@ -135,6 +135,11 @@ export interface Snapshot {
    * undefined while the key list has not answered. The planner decides which of them are this ApiKey's.
    */
   keys: KeyRecord[] | undefined;
+  /**
+   * A mint this controller process sent and got no answer to (a timeout, a dropped connection): its request
+   * is sent again unchanged if the planner still asks for the same, so the keys service replays its key.
+   */
+  unanswered: MintRequest | undefined;
   /** The keys API refused this generation's mint for good (scope escalation, bad expiry…): its message. */
   refusal: string | undefined;
   /** Gathered only when needed (restarts, quiet period); undefined otherwise. */

@@ -165,6 +165,7 @@ export function fakeDeps(options: { now?: number } = {}) {
     logger: pino({ level: "silent" }),
     timers: { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined },
     refusals: new Refusals(),
+    unanswered: new Map(),
     clusterId: "c1",
   };
   return { deps, apiKeys, calls, objects, minted, events, refuse };
