@@ -21,8 +21,11 @@ export interface RetirementOptions {
   exists: (uid: string) => boolean;
 }
 
-/** Relists can race with creates: keys minted shortly before a relist began are left to the next sweep. */
-const SWEEP_MARGIN_MS = 60_000;
+/**
+ * Relists can race with creates, and our clock with the keys service's: keys minted less than this before a
+ * relist began are left to the next sweep.
+ */
+export const SWEEP_MARGIN_MS = 10_000;
 
 export class Retirement {
   readonly #o: RetirementOptions;
