@@ -15,7 +15,8 @@ export async function putSecret(
   signal?: AbortSignal,
 ): Promise<boolean> {
   if (sameSecret(existing, next)) return false;
-  const ns = next.metadata.namespace ?? "";
+  const ns = next.metadata.namespace;
+  if (ns === undefined) throw new TypeError(`Secret ${next.metadata.name} has no namespace`);
   const written =
     existing === undefined
       ? await deps.rest.create<SecretObject>(paths.secrets(ns), next, { signal })
