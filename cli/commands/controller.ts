@@ -13,6 +13,7 @@ export interface ControllerFlags {
   clusterId?: string;
   driftInterval: number;
   keysApiTimeout: number;
+  reconcileTimeout: number;
   concurrency: number;
   listen: { host: string; port: number };
   leaderElect: boolean;
@@ -59,6 +60,7 @@ export async function runController(flags: ControllerFlags): Promise<void> {
     ...(flags.clusterId ? { clusterId: flags.clusterId } : {}),
     driftIntervalMs: flags.driftInterval,
     keysApiTimeoutMs: flags.keysApiTimeout,
+    reconcileTimeoutMs: flags.reconcileTimeout,
     concurrency: flags.concurrency,
     listen: flags.listen,
     leaderElection: {
@@ -97,6 +99,14 @@ export function controllerCommand(): Command {
     .addOption(
       new Option("--keys-api-timeout <duration>", "timeout of one keys-API attempt")
         .default(10_000, "10s")
+        .argParser(duration),
+    )
+    .addOption(
+      new Option(
+        "--reconcile-timeout <duration>",
+        "abort a reconcile still running after this long (its calls are cancelled, then it is retried)",
+      )
+        .default(60_000, "60s")
         .argParser(duration),
     )
     .addOption(

@@ -10,18 +10,27 @@ const key = (
   id,
   status,
   name: "n",
+  environment: "test" as const,
+  scopes: ["agents:read" as const],
+  redacted: "sk_test_abc123...WXYZ",
+  created_at: "2026-01-01T00:00:00.000Z",
   updated_at: updated,
+  expires_at: null,
+  rolled_from: null,
   metadata: { k8s_uid: uid },
 });
 
 describe("KeyFacts", () => {
-  it("knows a key's status, and that an unlisted key is missing once a full list answered", () => {
+  it("keeps the keys service's record of a key, without any value", () => {
     const facts = new KeyFacts();
-    facts.observe(key("a", "active"));
-    expect(facts.fact("a")).toEqual({ status: "active", name: "n" });
-    expect(facts.fact("b")).toBeUndefined();
-    facts.complete = true;
-    expect(facts.fact("b")).toEqual({ status: "missing" });
+    facts.observe({ ...key("a", "active"), secret: "sk_test_never_kept" } as ReturnType<typeof key>);
+    expect(facts.record("a")).toMatchObject({
+      id: "a",
+      status: "active",
+      createdAt: Date.parse("2026-01-01T00:00:00Z"),
+    });
+    expect(JSON.stringify(facts.record("a"))).not.toContain("never_kept");
+    expect(facts.record("b")).toBeUndefined();
   });
 
   it("reports a status change once and ignores an older report", () => {
@@ -30,18 +39,24 @@ describe("KeyFacts", () => {
     expect(facts.observe(key("a", "active", "2026-01-01T00:00:01.000Z"))).toBe(false);
     expect(facts.observe(key("a", "revoked", "2026-01-01T00:00:02.000Z"))).toBe(true);
     expect(facts.observe(key("a", "active", "2026-01-01T00:00:01.500Z"))).toBe(false);
-    expect(facts.fact("a")?.status).toBe("revoked");
+    expect(facts.record("a")?.status).toBe("revoked");
   });
 
-  it("finds strays: active keys of an ApiKey that its status does not know", () => {
+  it("lists the keys whose metadata names an ApiKey's uid, and forgets them on request", () => {
     const facts = new KeyFacts();
     facts.observe(key("current", "active"));
-    facts.observe(key("previous", "expiring"));
-    facts.observe(key("stray", "active"));
     facts.observe(key("old", "revoked"));
     facts.observe(key("other", "active", undefined, "u2"));
-    expect(facts.strays("u1", ["current", "previous"])).toEqual(["stray"]);
-    facts.markRevoked("stray");
-    expect(facts.strays("u1", ["current"])).toEqual([]);
+    expect(
+      facts
+        .recordsFor("u1")
+        .map((k) => k.id)
+        .sort(),
+    ).toEqual(["current", "old"]);
+    facts.markRevoked("current");
+    expect(facts.record("current")?.status).toBe("revoked");
+    facts.forget("u1");
+    expect(facts.recordsFor("u1")).toEqual([]);
+    expect(facts.record("other")?.status).toBe("active");
   });
 });

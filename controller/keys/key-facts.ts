@@ -1,56 +1,91 @@
 // What the controller knows about the keys it minted, from one `updated_after` list per drift interval and
-// from its own calls: status per key id and the active keys per ApiKey uid (to find strays). No values.
-import type { ApiKey, KeyStatus } from "../../core/client/types.ts";
-import { KEY_METADATA, type KeyFact } from "../../core/planner/types.ts";
+// from its own calls: the keys service's record of each key (never its value), by id and by ApiKey uid.
+// The planner decides from these records which keys are an ApiKey's; nothing here is read from status.
+import type { ApiKey } from "../../core/client/types.ts";
+import { readKeyMetadata } from "../../core/keys/key-metadata.ts";
+import type { KeyRecord } from "../../core/planner/types.ts";
+
+type Observed = Pick<
+  ApiKey,
+  | "id"
+  | "status"
+  | "name"
+  | "environment"
+  | "scopes"
+  | "redacted"
+  | "created_at"
+  | "updated_at"
+  | "expires_at"
+  | "rolled_from"
+  | "metadata"
+>;
 
 interface Entry {
-  status: KeyStatus;
+  record: KeyRecord;
   uid: string | undefined;
   updatedAt: string;
-  name: string;
 }
 
 export class KeyFacts {
   readonly #byId = new Map<string, Entry>();
   readonly #byUid = new Map<string, Set<string>>();
-  /** True once a full list has answered: an id absent from it is then known to be missing. */
+  /** True once a full list has answered: every key of this controller is then known. */
   complete = false;
 
-  /** Records a key as the keys API reported it; returns true when its status changed. */
-  observe(key: Pick<ApiKey, "id" | "status" | "metadata" | "updated_at" | "name">): boolean {
-    const uid = key.metadata?.[KEY_METADATA.uid];
+  /** Records a key as the keys API reported it (a minted key's secret is not kept); true when its status changed. */
+  observe(key: Observed): boolean {
+    const uid = readKeyMetadata(key.metadata, "uid");
     const before = this.#byId.get(key.id);
     if (before !== undefined && before.updatedAt > key.updated_at) return false;
-    this.#byId.set(key.id, { status: key.status, uid, updatedAt: key.updated_at, name: key.name });
+    const record: KeyRecord = {
+      id: key.id,
+      status: key.status,
+      name: key.name,
+      environment: key.environment,
+      scopes: [...key.scopes],
+      redacted: key.redacted,
+      createdAt: Date.parse(key.created_at),
+      expiresAt: key.expires_at === null ? null : Date.parse(key.expires_at),
+      rolledFrom: key.rolled_from,
+      metadata: { ...key.metadata },
+    };
+    this.#byId.set(key.id, { record, uid, updatedAt: key.updated_at });
     if (uid !== undefined) {
       const ids = this.#byUid.get(uid) ?? new Set<string>();
       this.#byUid.set(uid, ids);
       ids.add(key.id);
     }
-    return before?.status !== key.status;
+    return before?.record.status !== key.status;
   }
 
   /** After our own revocation: the key is revoked now, whatever the next list says about earlier times. */
   markRevoked(id: string): void {
     const entry = this.#byId.get(id);
-    if (entry !== undefined) entry.status = "revoked";
+    if (entry !== undefined) entry.record = { ...entry.record, status: "revoked" };
   }
 
-  fact(id: string): KeyFact | undefined {
-    const entry = this.#byId.get(id);
-    if (entry !== undefined) return { status: entry.status, name: entry.name };
-    return this.complete ? { status: "missing" } : undefined;
+  record(id: string): KeyRecord | undefined {
+    return this.#byId.get(id)?.record;
+  }
+
+  /** Every key whose metadata names `uid` (the planner checks the rest of the ownership). */
+  recordsFor(uid: string): KeyRecord[] {
+    return [...(this.#byUid.get(uid) ?? [])].flatMap((id) => this.#byId.get(id)?.record ?? []);
+  }
+
+  /** Every key known. */
+  all(): IterableIterator<KeyRecord> {
+    return [...this.#byId.values()].map((e) => e.record)[Symbol.iterator]();
   }
 
   uidOf(id: string): string | undefined {
     return this.#byId.get(id)?.uid;
   }
 
-  /** Active keys minted for `uid` that are not among `known`. */
-  strays(uid: string, known: readonly string[]): string[] {
-    const ids = this.#byUid.get(uid);
-    if (ids === undefined) return [];
-    return [...ids].filter((id) => !known.includes(id) && this.#byId.get(id)?.status === "active");
+  /** Forgets the keys of an ApiKey that is gone and whose keys are all retired (bounded memory). */
+  forget(uid: string): void {
+    for (const id of this.#byUid.get(uid) ?? []) this.#byId.delete(id);
+    this.#byUid.delete(uid);
   }
 
   get size(): number {
@@ -59,7 +94,7 @@ export class KeyFacts {
 
   countByStatus(): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const e of this.#byId.values()) counts[e.status] = (counts[e.status] ?? 0) + 1;
+    for (const e of this.#byId.values()) counts[e.record.status] = (counts[e.record.status] ?? 0) + 1;
     return counts;
   }
 }

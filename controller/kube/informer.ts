@@ -19,6 +19,8 @@ export interface InformerOptions<T extends KubeObject> {
   fieldSelector?: string;
   logger: Logger;
   onEvent?: (event: InformerEvent, obj: T) => void;
+  /** After each full list (the first and every relist) has been applied; `startedAt` is when it began. */
+  onListed?: (startedAt: number) => void;
   /** Waits between retries; injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
   maxBackoffMs?: number;
@@ -103,6 +105,7 @@ export class Informer<T extends KubeObject> {
   }
 
   async #list(): Promise<void> {
+    const startedAt = Date.now();
     const fresh = new Map<string, T>();
     let token: string | undefined;
     let rv = "";
@@ -127,6 +130,11 @@ export class Informer<T extends KubeObject> {
     }
     this.#resourceVersion = rv;
     this.#healthy = true;
+    try {
+      this.#o.onListed?.(startedAt);
+    } catch (error) {
+      this.#o.logger.error({ informer: this.name, err: messageOf(error) }, "list handler failed");
+    }
     if (!this.#synced) {
       this.#synced = true;
       for (const w of this.#syncWaiters.splice(0)) w();

@@ -47,6 +47,11 @@ export interface RequestSpec {
   signal?: AbortSignal;
 }
 
+/** Per call: aborting the signal aborts the request (a reconcile past its timeout stops writing). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 export interface KubeRestOptions {
   access: KubeAccess;
   onRequest?: (info: KubeRequestInfo) => void;
@@ -162,28 +167,35 @@ export class KubeRest {
     });
   }
 
-  get<T>(path: string, query?: RequestSpec["query"]): Promise<T> {
-    return this.request<T>({ method: "GET", path, query });
+  get<T>(path: string, query?: RequestSpec["query"], options: CallOptions = {}): Promise<T> {
+    return this.request<T>({ method: "GET", path, query, ...options });
   }
-  create<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>({ method: "POST", path, body });
+  create<T>(path: string, body: unknown, options: CallOptions = {}): Promise<T> {
+    return this.request<T>({ method: "POST", path, body, ...options });
   }
-  replace<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>({ method: "PUT", path, body });
+  replace<T>(path: string, body: unknown, options: CallOptions = {}): Promise<T> {
+    return this.request<T>({ method: "PUT", path, body, ...options });
   }
-  mergePatch<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>({ method: "PATCH", path, body, contentType: "application/merge-patch+json" });
+  mergePatch<T>(path: string, body: unknown, options: CallOptions = {}): Promise<T> {
+    return this.request<T>({
+      method: "PATCH",
+      path,
+      body,
+      contentType: "application/merge-patch+json",
+      ...options,
+    });
   }
-  strategicPatch<T>(path: string, body: unknown): Promise<T> {
+  strategicPatch<T>(path: string, body: unknown, options: CallOptions = {}): Promise<T> {
     return this.request<T>({
       method: "PATCH",
       path,
       body,
       contentType: "application/strategic-merge-patch+json",
+      ...options,
     });
   }
-  delete<T>(path: string): Promise<T> {
-    return this.request<T>({ method: "DELETE", path });
+  delete<T>(path: string, options: CallOptions = {}): Promise<T> {
+    return this.request<T>({ method: "DELETE", path, ...options });
   }
 
   close(): void {

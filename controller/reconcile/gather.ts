@@ -1,7 +1,6 @@
 // Gather: one snapshot of everything the planner needs about one ApiKey — from the informer caches, the
 // key facts of the drift list, and (only when the planner will need them) a Secret GET, the restart targets
 // and the previous key's usage. All I/O of a decision lives here (cert-manager's gatherer.go).
-import { isKeysApiError } from "../../core/client/errors.ts";
 import { factsNeeded } from "../../core/planner/plan.ts";
 import {
   desiredSecretMeta,
@@ -9,13 +8,8 @@ import {
   secretLayout,
   secretShapeOk,
 } from "../../core/planner/secret-shape.ts";
-import {
-  ANNOTATIONS,
-  type ApiKeyStatus,
-  type SecretFacts,
-  type Snapshot,
-  type TargetFacts,
-} from "../../core/planner/types.ts";
+import { keyFields } from "../../core/planner/status.ts";
+import { ANNOTATIONS, type SecretFacts, type Snapshot, type TargetFacts } from "../../core/planner/types.ts";
 import type { NamedPolicy } from "../../core/policy/evaluate.ts";
 import { isNotFound } from "../kube/rest.ts";
 import type { KubeObject, SecretObject } from "../kube/types.ts";
@@ -39,8 +33,9 @@ export async function readSecret(
   deps: ReconcileDeps,
   namespace: string,
   name: string,
-  lookups?: SecretLookups,
+  options: { lookups?: SecretLookups; signal?: AbortSignal } = {},
 ): Promise<SecretObject | undefined> {
+  const { lookups, signal } = options;
   const key = `${namespace}/${name}`;
   const cached = deps.latestSecrets.pick(key, deps.secrets.get(key));
   if (cached !== undefined) return cached;
@@ -48,7 +43,7 @@ export async function readSecret(
   // Not in our (label-selected) cache: either missing, or a Secret we do not own.
   let found: SecretObject | undefined;
   try {
-    found = await deps.rest.get<SecretObject>(paths.secret(namespace, name));
+    found = await deps.rest.get<SecretObject>(paths.secret(namespace, name), undefined, { signal });
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -56,15 +51,19 @@ export async function readSecret(
   return found;
 }
 
+/**
+ * The Secret's facts, judged against the keys service's record of the key it names: a value is intact
+ * when its fingerprint annotation and the record's redacted form both match.
+ */
 function secretFacts(
+  deps: ReconcileDeps,
   obj: ApiKeyObject,
-  status: ApiKeyStatus,
   layout: SecretLayout,
   secret: SecretObject | undefined,
 ) {
   const values = { current: undefined as string | undefined, previous: undefined as string | undefined };
   if (secret === undefined) return { facts: { state: "missing" } as SecretFacts, values };
-  const uid = obj.metadata.uid ?? "";
+  const uid = obj.metadata.uid;
   const owner = controllerUid(secret);
   if (owner !== uid) {
     const who = secret.metadata.ownerReferences?.find((r) => r.controller);
@@ -77,17 +76,32 @@ function secretFacts(
     };
   }
   const annotations = secret.metadata.annotations ?? {};
-  values.current = findValue(secret, layout.key, status.redacted, annotations[ANNOTATIONS.fingerprint]);
-  const previousEntry = status.previousKeys?.[0];
+  // Which key the Secret holds: the one its annotation names, or else the one status names (a hint only);
+  // either way the value must match the keys service's redacted form of that key.
+  let keyId: string | undefined;
+  let held: ReturnType<typeof deps.facts.record>;
+  for (const id of new Set([annotations[ANNOTATIONS.keyId], obj.status?.keyId])) {
+    const record = id === undefined ? undefined : deps.facts.record(id);
+    const value = findValue(secret, layout.key, record?.redacted, annotations[ANNOTATIONS.fingerprint]);
+    if (record !== undefined && value !== undefined) {
+      keyId = id;
+      held = record;
+      values.current = value;
+      break;
+    }
+  }
   const previousKeyId = annotations[ANNOTATIONS.previousKeyId];
   const rawPrevious = decode(secret.data, layout.previousKey);
   const previousIntact =
     rawPrevious !== undefined &&
-    previousEntry !== undefined &&
-    previousKeyId === previousEntry.keyId &&
+    previousKeyId !== undefined &&
     fingerprint(rawPrevious) === annotations[ANNOTATIONS.previousFingerprint];
   if (previousIntact) values.previous = rawPrevious;
-  const desired = desiredSecretMeta(obj.spec, status, previousIntact ? previousKeyId : undefined);
+  const desired = desiredSecretMeta(
+    obj.spec,
+    held === undefined ? {} : keyFields(held),
+    previousIntact ? previousKeyId : undefined,
+  );
   const shapeOk =
     values.current !== undefined &&
     annotations[ANNOTATIONS.fingerprint] === fingerprint(values.current) &&
@@ -105,7 +119,7 @@ function secretFacts(
     );
   const facts: SecretFacts = {
     state: "owned",
-    keyId: annotations[ANNOTATIONS.keyId],
+    keyId,
     previousKeyId,
     currentIntact: values.current !== undefined,
     previousIntact,
@@ -140,12 +154,17 @@ async function targetFacts(
   deps: ReconcileDeps,
   obj: ApiKeyObject,
   keyId: string | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<TargetFacts[]> {
   const targets = (obj.spec as { restartTargets?: { kind: string; name: string }[] }).restartTargets ?? [];
   return Promise.all(
     targets.map(async (t) => {
       try {
-        const w = await deps.rest.get<Workload>(paths.workload(obj.metadata.namespace ?? "", t.kind, t.name));
+        const w = await deps.rest.get<Workload>(
+          paths.workload(obj.metadata.namespace, t.kind, t.name),
+          undefined,
+          { signal },
+        );
         return {
           kind: t.kind,
           name: t.name,
@@ -199,52 +218,46 @@ export function rolledOut(kind: string, w: Workload): boolean {
   );
 }
 
+export interface GatherOptions {
+  lookups?: SecretLookups;
+  signal?: AbortSignal;
+}
+
 export async function gather(
   deps: ReconcileDeps,
   key: string,
-  lookups?: SecretLookups,
+  options: GatherOptions = {},
 ): Promise<Gathered | undefined> {
+  const { signal } = options;
   const obj = deps.latestApiKeys.pick(key, deps.apiKeys.get(key));
   if (obj === undefined) return undefined;
-  const namespace = obj.metadata.namespace ?? "";
+  const { namespace, uid } = obj.metadata;
   const status = obj.status ?? {};
   const now = deps.timers.now();
   const layout = secretLayout(obj.spec, obj.metadata.name);
-  const secret = await readSecret(deps, namespace, layout.name, lookups);
-  const { facts, values } = secretFacts(obj, status, layout, secret);
-  let currentKey = status.keyId === undefined ? undefined : deps.facts.fact(status.keyId);
-  if (status.keyId !== undefined && currentKey === undefined) {
-    // The first drift list has not answered yet: ask for this one key.
-    try {
-      deps.facts.observe(await deps.keys.getKey(status.keyId));
-      currentKey = deps.facts.fact(status.keyId);
-    } catch (error) {
-      if (!isKeysApiError(error, "resource_missing")) throw error;
-      currentKey = { status: "missing" };
-    }
-  }
+  const secret = await readSecret(deps, namespace, layout.name, options);
+  const { facts, values } = secretFacts(deps, obj, layout, secret);
   const needed = factsNeeded(obj.spec, status, now);
   const previous = status.previousKeys?.[0];
   const [targets, previousUsage] = await Promise.all([
-    needed.targets ? targetFacts(deps, obj, status.keyId) : Promise.resolve(undefined),
+    needed.targets ? targetFacts(deps, obj, status.keyId, signal) : Promise.resolve(undefined),
     needed.previousUsage && previous !== undefined
-      ? deps.keys.getUsage(previous.keyId).then((u) => ({
+      ? deps.keys.getUsage(previous.keyId, {}, { signal }).then((u) => ({
           lastUsedAt: u.last_used_at === null ? null : Date.parse(u.last_used_at),
           flushIntervalMs: u.flush_interval_seconds * 1000,
         }))
       : Promise.resolve(undefined),
   ]);
-  const known = [status.keyId, ...(status.previousKeys ?? []).map((p) => p.keyId)].filter(
-    (id): id is string => id !== undefined,
-  );
   const policies: NamedPolicy[] = deps.policies.list().map((p) => ({ name: p.metadata.name, spec: p.spec }));
+  const generation = obj.metadata.generation ?? 0;
   const snapshot: Snapshot = {
     now,
+    clusterId: deps.clusterId,
     object: {
-      uid: obj.metadata.uid ?? "",
+      uid,
       namespace,
       name: obj.metadata.name,
-      generation: obj.metadata.generation ?? 0,
+      generation,
       deleting: obj.metadata.deletionTimestamp !== undefined,
       hasFinalizer: hasFinalizer(obj),
       annotations: obj.metadata.annotations ?? {},
@@ -254,9 +267,9 @@ export async function gather(
     secret: facts,
     secretClaimedBy: claimedBy(deps, obj, layout, secret),
     policy: { namespace, namespaceLabels: deps.namespaces.get(namespace)?.metadata.labels ?? {}, policies },
-    freshId: deps.newId(),
-    currentKey,
-    strays: status.pending ? [] : deps.facts.strays(obj.metadata.uid ?? "", known),
+    keys: deps.facts.complete ? deps.facts.recordsFor(uid) : undefined,
+    unanswered: deps.unanswered.get(uid),
+    refusal: deps.refusals.of(uid, generation),
     targets,
     previousUsage,
   };

@@ -2,9 +2,11 @@
 
 import { API_GROUP, API_VERSION, type ApiKeyStatus } from "../../core/planner/types.ts";
 import type { ApiKeyPolicySpec } from "../../core/policy/evaluate.ts";
-import type { KubeObject } from "../kube/types.ts";
+import type { KubeObject, ObjectMeta } from "../kube/types.ts";
 
+/** As the API server stores it: a namespaced object always has its namespace and uid. */
 export interface ApiKeyObject extends KubeObject {
+  metadata: ObjectMeta & { namespace: string; uid: string };
   spec: unknown;
   status?: ApiKeyStatus;
 }

@@ -20,16 +20,18 @@ export async function reconcile(
   deps: ReconcileDeps,
   key: string,
   log: { debug: (o: object, m: string) => void },
+  signal?: AbortSignal,
 ): Promise<ReconcileResult> {
   const lookups: SecretLookups = new Map();
   for (let step = 0; step < MAX_STEPS; step++) {
-    const g = await gather(deps, key, lookups);
+    signal?.throwIfAborted();
+    const g = await gather(deps, key, { lookups, signal });
     if (g === undefined) return { done: true };
     const decision = plan(g.snapshot);
     log.debug({ step, action: decision.action, why: decision.why }, "decided");
     if (decision.action !== "wait")
       deps.metrics.actions.inc({ action: decision.action, reason: decision.why });
-    const result = await act(deps, g, decision);
+    const result = await act(deps, g, decision, signal);
     if (!result.continue)
       return result.requeueAfterMs === null ? { done: true } : { requeueAfterMs: result.requeueAfterMs };
   }

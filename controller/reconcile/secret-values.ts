@@ -23,7 +23,7 @@ export function ownerReference(obj: ApiKeyObject): OwnerReference {
     apiVersion: API_KEY_API_VERSION,
     kind: "ApiKey",
     name: obj.metadata.name,
-    uid: obj.metadata.uid ?? "",
+    uid: obj.metadata.uid,
     controller: true,
     blockOwnerDeletion: true,
   };

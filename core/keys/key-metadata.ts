@@ -14,6 +14,8 @@ export const KEY_METADATA = {
   owner: "owner",
   purpose: "purpose",
   description: "description",
+  /** Revoke or Retain, written at mint and kept up to date (PATCH): a sweep never revokes a key its owner kept. */
+  deletionPolicy: "deletion_policy",
 } as const;
 export type KeyMetadataField = keyof typeof KEY_METADATA;
 

@@ -1,6 +1,6 @@
 export * from "./annotations.ts";
 export * from "./conditions.ts";
-export { factsNeeded, hygieneWarnings, plan } from "./plan.ts";
+export { factsNeeded, hygieneNotices, plan } from "./plan.ts";
 export * from "./reasons.ts";
 export * from "./secret-shape.ts";
 export * from "./status.ts";

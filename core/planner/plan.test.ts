@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BASELINE_POLICY } from "../policy/evaluate.ts";
 import { factsNeeded, plan } from "./plan.ts";
 import { REASONS } from "./reasons.ts";
-import { ANNOTATIONS, type ApiKeyStatus, type Decision, type Snapshot } from "./types.ts";
+import { ANNOTATIONS, type ApiKeyStatus, type Decision, type KeyRecord, type Snapshot } from "./types.ts";
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");
 const SEC = 1000;
@@ -25,12 +25,6 @@ const minted: ApiKeyStatus = {
   expiresAt: iso(T0 + 90 * DAY),
   nextRotationAt: iso(T0 + 30 * DAY),
   secretName: "web",
-  applied: {
-    displayName: spec.displayName,
-    environment: "test",
-    scopes: ["agents:read", "conversations:read"],
-    expiresAfter: "90d",
-  },
   conditions: [
     {
       type: "Ready",
@@ -69,10 +63,46 @@ const intactSecret = {
   shapeOk: true,
 } as const;
 
+const OWNER = { clusterId: "c1", namespace: "team-a", name: "web", uid: "uid-1" };
+
+/** A key the keys service reports, minted for this ApiKey unless its metadata says otherwise. */
+function key(id: string, patch: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    id,
+    status: "active",
+    name: spec.displayName,
+    environment: "test",
+    scopes: ["agents:read", "conversations:read"],
+    redacted: "sk_test_abc123...WXYZ",
+    createdAt: T0,
+    expiresAt: T0 + 90 * DAY,
+    rolledFrom: null,
+    metadata: {
+      managed_by: "ayra-keys-controller",
+      k8s_cluster: OWNER.clusterId,
+      k8s_namespace: OWNER.namespace,
+      k8s_name: OWNER.name,
+      k8s_uid: OWNER.uid,
+      deletion_policy: "Revoke",
+    },
+    ...patch,
+  };
+}
+
+const current = key("key_current");
+const previous = (id: string) => key(id, { status: "expiring", createdAt: T0 - 30 * DAY });
+/** A new ApiKey: no status, no key, no Secret. */
+const fresh: Pick<Snapshot, "status" | "keys" | "secret"> = {
+  status: {},
+  keys: [],
+  secret: { state: "missing" },
+};
+
 function snapshot(overrides: Partial<Snapshot> & { specPatch?: Record<string, unknown> } = {}): Snapshot {
   const { specPatch, ...rest } = overrides;
   return {
     now: T0 + DAY,
+    clusterId: OWNER.clusterId,
     object: {
       uid: "uid-1",
       namespace: "team-a",
@@ -87,9 +117,9 @@ function snapshot(overrides: Partial<Snapshot> & { specPatch?: Record<string, un
     secret: intactSecret,
     secretClaimedBy: undefined,
     policy: { namespace: "team-a", namespaceLabels: {}, policies: [] },
-    freshId: "idem-1",
-    currentKey: { status: "active" },
-    strays: [],
+    keys: [current, previous("key_prev"), previous("key_older")],
+    refusal: undefined,
+    unanswered: undefined,
     targets: undefined,
     previousUsage: undefined,
     ...rest,
@@ -111,7 +141,7 @@ describe("plan", () => {
       given: snapshot({ object: { ...snapshot().object, deleting: true } }),
       action: "finalize",
       why: REASONS.Deleting,
-      check: (d) => expect(d).toMatchObject({ revoke: true }),
+      check: (d) => expect(d).toMatchObject({ revokeKeyIds: ["key_current", "key_prev", "key_older"] }),
     },
     {
       name: "retains the keys when deletionPolicy is Retain",
@@ -121,32 +151,64 @@ describe("plan", () => {
       }),
       action: "finalize",
       why: REASONS.Deleting,
-      check: (d) => expect(d).toMatchObject({ revoke: false }),
+      check: (d) => expect(d).toMatchObject({ revokeKeyIds: [] }),
     },
     {
-      name: "adds the finalizer before anything else",
-      given: snapshot({ object: { ...snapshot().object, hasFinalizer: false }, status: {} }),
-      action: "addFinalizer",
-      why: REASONS.FinalizerMissing,
+      name: "leaves a deleted ApiKey without the old finalizer to the delete event and the sweep",
+      given: snapshot({ object: { ...snapshot().object, deleting: true, hasFinalizer: false } }),
+      action: "wait",
+      why: REASONS.Deleting,
     },
     {
-      name: "finishes a recorded intent first, even if the spec became invalid",
+      name: "discards a planted status.pending with a Warning, acting on nothing in it",
       given: snapshot({
-        specPatch: { scopes: [] },
         status: {
           ...minted,
-          pending: {
-            idempotencyKey: "i",
-            reason: "Created",
-            startedAt: iso(T0),
-            operation: "Create",
-            applied: minted.applied!,
-            expiresAt: null,
-          },
+          pending: { operation: "Create", applied: { environment: "live", scopes: ["admin:full"] } },
         },
       }),
-      action: "completePending",
-      why: REASONS.PendingOperation,
+      action: "writeStatus",
+      why: REASONS.StatusNotTrusted,
+      check: (d) => {
+        expect(d).toMatchObject({
+          notices: [{ type: "Warning", message: expect.stringContaining("status.pending") }],
+        });
+        if (d.action === "writeStatus") expect(d.status.pending).toBeUndefined();
+      },
+    },
+    {
+      name: "ignores a status.keyId that names another ApiKey's key, and keeps the key the Secret holds",
+      given: snapshot({
+        status: { ...minted, keyId: "key_other" },
+        keys: [current, key("key_other", { metadata: { ...current.metadata, k8s_uid: "uid-2" } })],
+      }),
+      action: "writeStatus",
+      why: REASONS.StatusNotTrusted,
+      check: (d) => {
+        expect(d).toMatchObject({
+          status: { keyId: "key_current" },
+          notices: [{ type: "Warning", message: expect.stringContaining("status.keyId key_other") }],
+        });
+      },
+    },
+    {
+      name: "ignores previous keys in status that are not this ApiKey's",
+      given: snapshot({
+        status: {
+          ...minted,
+          previousKeys: [{ keyId: "key_other", redacted: "r", revokeAfter: iso(T0 + 2 * DAY) }],
+        },
+        keys: [current, key("key_other", { metadata: { ...current.metadata, k8s_cluster: "elsewhere" } })],
+      }),
+      action: "writeStatus",
+      why: REASONS.StatusNotTrusted,
+      check: (d) => expect(d).toMatchObject({ status: { previousKeys: [] } }),
+    },
+    {
+      name: "waits for the keys service's list before deciding anything",
+      given: snapshot({ keys: undefined }),
+      action: "wait",
+      why: REASONS.WaitingForKeyFacts,
     },
     {
       name: "stalls an invalid spec with core's message naming the field",
@@ -160,7 +222,7 @@ describe("plan", () => {
     },
     {
       name: "refuses a live key under the baseline policy, naming the rule",
-      given: snapshot({ specPatch: { environment: "live" }, status: {} }),
+      given: snapshot({ specPatch: { environment: "live" }, ...fresh }),
       action: "stall",
       why: REASONS.PolicyDenied,
       check: (d) =>
@@ -172,7 +234,7 @@ describe("plan", () => {
       name: "allows a live key when an ApiKeyPolicy selects the namespace",
       given: snapshot({
         specPatch: { environment: "live" },
-        status: {},
+        ...fresh,
         policy: {
           namespace: "team-a",
           namespaceLabels: { team: "a" },
@@ -188,35 +250,77 @@ describe("plan", () => {
           ],
         },
       }),
-      action: "recordIntent",
+      action: "mint",
       why: REASONS.Created,
     },
     {
       name: "stalls the newcomer when another ApiKey claims the Secret",
-      given: snapshot({ status: {}, secretClaimedBy: "older" }),
+      given: snapshot({ ...fresh, secretClaimedBy: "older" }),
       action: "stall",
       why: REASONS.SecretClaimed,
     },
     {
       name: "never takes over a Secret it does not own",
-      given: snapshot({ status: {}, secret: { state: "foreign", owner: "no owner" } }),
+      given: snapshot({ ...fresh, secret: { state: "foreign", owner: "no owner" } }),
       action: "stall",
       why: REASONS.SecretNotOwned,
     },
     {
-      name: "records the intent to create a key before creating it",
-      given: snapshot({ status: {}, secret: { state: "missing" } }),
-      action: "recordIntent",
+      name: "creates the first key with an Idempotency-Key from the uid and revision 0, fixed before the call",
+      given: snapshot({ ...fresh }),
+      action: "mint",
       why: REASONS.Created,
       check: (d) =>
         expect(d).toMatchObject({
-          pending: {
-            idempotencyKey: "idem-1",
-            operation: "Create",
-            expiresAt: iso(T0 + DAY + 90 * DAY),
-            applied: { scopes: spec.scopes },
+          plan: {
+            request: {
+              operation: "Create",
+              idempotencyKey: expect.stringMatching(/^ayra-keys\/uid-1\/create\/0\//),
+              body: {
+                expires_at: iso(T0 + DAY + 90 * DAY),
+                scopes: spec.scopes,
+                metadata: { k8s_uid: "uid-1", k8s_cluster: "c1", deletion_policy: "Revoke" },
+              },
+            },
           },
         }),
+    },
+    {
+      name: "replays the same request for a key minted before a crash (same Idempotency-Key, its own expiry)",
+      given: snapshot({
+        ...fresh,
+        keys: [
+          key("key_minted", { createdAt: T0 + DAY - 5 * SEC, expiresAt: T0 + DAY - 5 * SEC + 90 * DAY }),
+        ],
+      }),
+      action: "mint",
+      why: REASONS.KeyMissing,
+      check: (d) => {
+        const first = plan(snapshot({ ...fresh, now: T0 + DAY - 5 * SEC }));
+        if (d.action !== "mint" || first.action !== "mint") throw new Error("expected mints");
+        expect(d.plan.request).toEqual(first.plan.request);
+      },
+    },
+    {
+      name: "sends an unanswered request again unchanged (a timeout: the key may exist already)",
+      given: snapshot({ ...fresh }),
+      action: "mint",
+      why: REASONS.Created,
+      check: (d) => {
+        const earlier = plan(snapshot({ ...fresh, now: T0 + DAY - 30 * SEC }));
+        if (d.action !== "mint" || earlier.action !== "mint") throw new Error("expected mints");
+        const retried = plan(snapshot({ ...fresh, unanswered: earlier.plan.request }));
+        if (retried.action !== "mint") throw new Error("expected a mint");
+        expect(retried.plan.request).toEqual(earlier.plan.request);
+        expect(d.plan.request.idempotencyKey).not.toBe(earlier.plan.request.idempotencyKey);
+      },
+    },
+    {
+      name: "revokes a key minted for an earlier request once the new one is in place",
+      given: snapshot({ keys: [current, key("key_stray", { createdAt: T0 - DAY })] }),
+      action: "revokeKeys",
+      why: REASONS.StrayKeys,
+      check: (d) => expect(d).toMatchObject({ keyIds: ["key_stray"], reason: "unused" }),
     },
     {
       name: "replaces a compromised key without grace, revoking current and previous",
@@ -227,14 +331,14 @@ describe("plan", () => {
           previousKeys: [{ keyId: "key_prev", redacted: "r", revokeAfter: iso(T0 + 2 * DAY) }],
         },
       }),
-      action: "recordIntent",
+      action: "mint",
       why: REASONS.Compromised,
       check: (d) =>
         expect(d).toMatchObject({
-          pending: {
-            operation: "Create",
-            revokeKeyIds: ["key_current", "key_prev"],
-            keepPrevious: false,
+          plan: {
+            request: { operation: "Create", idempotencyKey: expect.stringMatching(/\/create\/3\//) },
+            revokeFirst: ["key_current", "key_prev"],
+            keepPrevious: [],
             handledCompromised: iso(T0 + 1000),
           },
         }),
@@ -264,56 +368,63 @@ describe("plan", () => {
       given: snapshot({
         object: { ...snapshot().object, annotations: { [ANNOTATIONS.rotate]: String(T0 / 1000 + 60) } },
       }),
-      action: "recordIntent",
+      action: "mint",
       why: REASONS.RotateRequested,
       check: (d) =>
         expect(d).toMatchObject({
-          pending: {
-            operation: "Roll",
-            fromKeyId: "key_current",
-            gracePeriodSeconds: 7 * 86_400,
+          plan: {
+            request: {
+              operation: "Roll",
+              fromKeyId: "key_current",
+              idempotencyKey: expect.stringMatching(/^ayra-keys\/uid-1\/roll\/key_current\//),
+              body: { grace_period_seconds: 7 * 86_400 },
+            },
             handledRotate: String(T0 / 1000 + 60),
           },
         }),
     },
     {
       name: "replaces a key revoked out of band, keeping the previous key",
-      given: snapshot({ currentKey: { status: "revoked" } }),
-      action: "recordIntent",
+      given: snapshot({
+        status: {
+          ...minted,
+          previousKeys: [{ keyId: "key_prev", redacted: "r", revokeAfter: iso(T0 + 2 * DAY) }],
+        },
+        keys: [key("key_current", { status: "revoked" }), previous("key_prev")],
+      }),
+      action: "mint",
       why: REASONS.KeyRevokedOutOfBand,
-      check: (d) => expect(d).toMatchObject({ pending: { operation: "Create", keepPrevious: true } }),
-    },
-    {
-      name: "revokes stray keys minted for this ApiKey",
-      given: snapshot({ strays: ["key_stray"] }),
-      action: "revokeKeys",
-      why: REASONS.StrayKeys,
-      check: (d) => expect(d).toMatchObject({ keyIds: ["key_stray"], reason: "unused" }),
+      check: (d) =>
+        expect(d).toMatchObject({
+          plan: { request: { operation: "Create" }, keepPrevious: [{ keyId: "key_prev" }] },
+        }),
     },
     {
       name: "rolls when the Secret was deleted (its value cannot be recovered)",
       given: snapshot({ secret: { state: "missing" } }),
-      action: "recordIntent",
+      action: "mint",
       why: REASONS.SecretLost,
     },
     {
       name: "rolls when the Secret's key was edited",
       given: snapshot({ secret: { ...intactSecret, currentIntact: false } }),
-      action: "recordIntent",
+      action: "mint",
       why: REASONS.SecretLost,
     },
     {
       name: "rolls when the scopes change",
       given: snapshot({ specPatch: { scopes: ["agents:read"] } }),
-      action: "recordIntent",
+      action: "mint",
       why: REASONS.SpecChanged,
       check: (d) =>
-        expect(d).toMatchObject({ pending: { operation: "Roll", applied: { scopes: ["agents:read"] } } }),
+        expect(d).toMatchObject({
+          plan: { request: { operation: "Roll", body: { scopes: ["agents:read"] } } },
+        }),
     },
     {
       name: "rolls when the lifetime changes",
       given: snapshot({ specPatch: { expiresAfter: "60d" } }),
-      action: "recordIntent",
+      action: "mint",
       why: REASONS.SpecChanged,
     },
     {
@@ -321,7 +432,7 @@ describe("plan", () => {
       given: snapshot({ specPatch: { displayName: "Web App" } }),
       action: "patchKey",
       why: REASONS.CosmeticChange,
-      check: (d) => expect(d).toMatchObject({ name: "Web App" }),
+      check: (d) => expect(d).toMatchObject({ keyId: "key_current", name: "Web App" }),
     },
     {
       name: "changing only the rotation settings mints nothing",
@@ -333,13 +444,13 @@ describe("plan", () => {
     {
       name: "rotates when rotation.every has passed",
       given: snapshot({ now: T0 + 30 * DAY }),
-      action: "recordIntent",
+      action: "mint",
       why: REASONS.RotationPeriod,
     },
     {
       name: "rotates renewBefore ahead of expiry",
       given: snapshot({ now: T0 + 80 * DAY, specPatch: { rotation: { renewBefore: "14d" } } }),
-      action: "recordIntent",
+      action: "mint",
       why: REASONS.RenewBeforeExpiry,
     },
     {
@@ -473,7 +584,7 @@ describe("plan", () => {
   });
 
   it("does not rewrite a stall already reported for this generation", () => {
-    const given = snapshot({ specPatch: { environment: "live" }, status: {} });
+    const given = snapshot({ specPatch: { environment: "live" }, ...fresh });
     const first = plan(given);
     if (first.action !== "stall") throw new Error("expected a stall");
     const stalled = {
@@ -499,29 +610,23 @@ describe("plan", () => {
     const d = plan(
       snapshot({
         specPatch: { displayName: "Test", expiresAfter: undefined, rotation: undefined },
-        status: {
-          ...minted,
-          observedGeneration: 0,
-          applied: { ...minted.applied!, displayName: "Test", expiresAfter: undefined },
-        },
+        status: { ...minted, observedGeneration: 0, expiresAt: null },
+        keys: [key("key_current", { name: "Test", expiresAt: null })],
       }),
     );
     expect(d.action).toBe("writeStatus");
     if (d.action !== "writeStatus") return;
-    expect(d.warnings.join("\n")).toMatch(/poor-name/);
-    expect(d.warnings.join("\n")).toMatch(/test-no-expiry/);
+    const messages = d.notices.map((n) => n.message).join("\n");
+    expect(messages).toMatch(/poor-name/);
+    expect(messages).toMatch(/test-no-expiry/);
   });
 
   it("is quiet when nothing is scheduled: no rotation, no expiry", () => {
     const d = plan(
       snapshot({
         specPatch: { expiresAfter: undefined, rotation: undefined },
-        status: {
-          ...minted,
-          expiresAt: null,
-          nextRotationAt: null,
-          applied: { ...minted.applied!, expiresAfter: undefined },
-        },
+        status: { ...minted, expiresAt: null, nextRotationAt: null },
+        keys: [key("key_current", { expiresAt: null })],
       }),
     );
     expect(d).toEqual({ action: "wait", why: REASONS.Ready, requeueAfterMs: null });

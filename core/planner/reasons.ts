@@ -3,14 +3,15 @@
 export const REASONS = {
   // finalization
   Deleting: "Deleting",
-  FinalizerMissing: "FinalizerMissing",
   // stalls: a person must act
   InvalidSpec: "InvalidSpec",
   PolicyDenied: "PolicyDenied",
   SecretNotOwned: "SecretNotOwned",
   SecretClaimed: "SecretClaimed",
+  KeysApiRefused: "KeysApiRefused",
+  // status is output: claims in it that the keys service does not back are dropped, with a Warning
+  StatusNotTrusted: "StatusNotTrusted",
   // minting
-  PendingOperation: "PendingOperation",
   Created: "Created",
   Compromised: "Compromised",
   KeyRevokedOutOfBand: "KeyRevokedOutOfBand",
@@ -31,6 +32,7 @@ export const REASONS = {
   RestartTargets: "RestartTargets",
   PreviousKeyQuiet: "PreviousKeyQuiet",
   StatusStale: "StatusStale",
+  KeyHygiene: "KeyHygiene",
   // waiting
   Ready: "Ready",
   WaitingForKeyFacts: "WaitingForKeyFacts",

@@ -1,109 +1,79 @@
 // Status the planner asks the shell to write: after a key is minted, and when everything is in place.
-// Pure; the one writer of every field is the controller's reconciler.
+// Pure; the one writer of every field is the controller's reconciler. Status is output: every field is
+// rebuilt from the keys service's records and the spec.
+import { graceDeadline } from "../rotation/deadlines.ts";
 import { nextRotation } from "../rotation/rotation-due.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { buildConditions } from "./conditions.ts";
 import { REASONS } from "./reasons.ts";
-import type { ApiKeyStatus, AppliedSpec, PendingOperation, PreviousKey } from "./types.ts";
+import type { ApiKeyStatus, KeyRecord, MintPlan, PreviousKey } from "./types.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function appliedFrom(spec: KeySpec): AppliedSpec {
-  const applied: AppliedSpec = {
-    displayName: spec.displayName,
-    environment: spec.environment,
-    scopes: [...spec.scopes],
-  };
-  if (spec.expiresAfter !== undefined) applied.expiresAfter = spec.expiresAfter;
-  if (spec.expiresAt !== undefined) applied.expiresAt = spec.expiresAt;
-  if (spec.owner !== undefined) applied.owner = spec.owner;
-  if (spec.purpose !== undefined) applied.purpose = spec.purpose;
-  return applied;
-}
-
-/** The next rotation instant for the current key, as status.nextRotationAt. */
-export function nextRotationAt(spec: KeySpec | undefined, status: ApiKeyStatus): string | null {
-  if (spec === undefined || status.createdAt === undefined) return null;
-  const expiresAt = status.expiresAt ? Date.parse(status.expiresAt) : null;
-  const at = nextRotation(spec.rotation, { createdAt: Date.parse(status.createdAt), expiresAt }).at;
+/** The next rotation instant for a key, as status.nextRotationAt. */
+export function nextRotationAt(
+  spec: KeySpec | undefined,
+  key: Pick<KeyRecord, "createdAt" | "expiresAt"> | undefined,
+): string | null {
+  if (spec === undefined || key === undefined) return null;
+  const at = nextRotation(spec.rotation, key).at;
   return at === null ? null : iso(at);
 }
 
+/** The status fields that describe the current key, from its record. */
+export function keyFields(key: Pick<KeyRecord, "id" | "redacted" | "createdAt" | "expiresAt">): ApiKeyStatus {
+  return {
+    keyId: key.id,
+    redacted: key.redacted,
+    createdAt: iso(key.createdAt),
+    expiresAt: key.expiresAt === null ? null : iso(key.expiresAt),
+  };
+}
+
+/** Drops fields written by earlier releases (never acted on). */
+export function withoutLegacy(status: ApiKeyStatus): ApiKeyStatus {
+  const { pending: _pending, applied: _applied, ...rest } = status;
+  return rest;
+}
+
 /** A key the keys API returned from create or roll (never its secret). */
-export interface MintedKey {
-  id: string;
-  redacted: string;
-  createdAt: string;
-  expiresAt: string | null;
-}
+export type MintedKey = Pick<KeyRecord, "id" | "redacted" | "createdAt" | "expiresAt">;
 
-/** Previous keys after a completed operation: a roll keeps the rolled key for its grace period. */
-export function previousKeysAfter(status: ApiKeyStatus, pending: PendingOperation): PreviousKey[] {
-  const earlier = status.previousKeys ?? [];
-  if (pending.operation === "Roll" && pending.fromKeyId !== undefined) {
-    const graceEnd = Date.parse(pending.startedAt) + (pending.gracePeriodSeconds ?? 0) * 1000;
-    const ownExpiry = status.expiresAt ? Date.parse(status.expiresAt) : Number.POSITIVE_INFINITY;
-    const rolled: PreviousKey = {
-      keyId: pending.fromKeyId,
-      redacted: status.redacted ?? "",
-      revokeAfter: iso(Math.min(graceEnd, ownExpiry)),
-    };
-    return [rolled, ...earlier.filter((p) => p.keyId !== pending.fromKeyId)];
-  }
-  if (pending.keepPrevious) return earlier.filter((p) => p.keyId !== status.keyId);
-  return [];
-}
-
-/** Which value goes into the Secret's previous slot after the operation. */
-export function previousSlotAfter(
-  pending: PendingOperation,
-  secret: { currentIntact: boolean; previousIntact: boolean; previousKeyId: string | undefined },
-  status: ApiKeyStatus,
-): { from: "current" | "previous"; keyId: string } | undefined {
-  if (pending.operation === "Roll") {
-    if ((pending.gracePeriodSeconds ?? 0) <= 0 || !secret.currentIntact || pending.fromKeyId === undefined)
-      return undefined;
-    return { from: "current", keyId: pending.fromKeyId };
-  }
-  const keep = status.previousKeys?.[0];
-  if (
-    pending.keepPrevious &&
-    keep !== undefined &&
-    secret.previousIntact &&
-    secret.previousKeyId === keep.keyId
-  )
-    return { from: "previous", keyId: keep.keyId };
-  return undefined;
+/** Previous keys after a mint: a roll keeps the rolled key until its grace deadline. */
+export function previousKeysAfter(plan: MintPlan, minted: MintedKey): PreviousKey[] {
+  const from = plan.request.operation === "Roll" ? plan.replaces : undefined;
+  if (from === undefined || plan.graceMs <= 0) return plan.keepPrevious;
+  const rolled: PreviousKey = {
+    keyId: from.id,
+    redacted: from.redacted,
+    revokeAfter: iso(graceDeadline(minted.createdAt, plan.graceMs, from.expiresAt)),
+  };
+  return [rolled, ...plan.keepPrevious];
 }
 
 export interface AfterMintInput {
   status: ApiKeyStatus;
-  pending: PendingOperation;
+  plan: MintPlan;
   minted: MintedKey;
-  spec: KeySpec | undefined;
   generation: number;
   secretName: string;
   now: number;
+  restarted: boolean;
 }
 
 export function statusAfterMint(input: AfterMintInput): ApiKeyStatus {
-  const { status, pending, minted, spec, now } = input;
-  const replacement = status.keyId !== undefined;
+  const { status, plan, minted, now } = input;
   const next: ApiKeyStatus = {
-    ...status,
-    keyId: minted.id,
-    redacted: minted.redacted,
-    createdAt: minted.createdAt,
-    expiresAt: minted.expiresAt,
-    previousKeys: previousKeysAfter(status, pending),
-    pending: null,
+    ...withoutLegacy(status),
+    ...keyFields(minted),
+    previousKeys: previousKeysAfter(plan, minted),
     secretName: input.secretName,
-    applied: { ...pending.applied, scopes: [...pending.applied.scopes] },
   };
-  if (replacement) next.lastRotatedAt = iso(now);
-  if (pending.handledRotate !== undefined) next.handledRotate = pending.handledRotate;
-  if (pending.handledCompromised !== undefined) next.handledCompromised = pending.handledCompromised;
-  next.nextRotationAt = nextRotationAt(spec, next);
+  if (plan.replaces !== undefined) next.lastRotatedAt = iso(now);
+  if (input.restarted) next.restartedFor = minted.id;
+  if (plan.handledRotate !== undefined) next.handledRotate = plan.handledRotate;
+  if (plan.handledCompromised !== undefined) next.handledCompromised = plan.handledCompromised;
+  next.nextRotationAt = nextRotationAt(plan.spec, minted);
   next.observedGeneration = input.generation;
   next.conditions = buildConditions(status.conditions, {
     summary: "ready",

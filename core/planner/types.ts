@@ -1,11 +1,13 @@
 // The controller's view of one ApiKey, and what the planner may decide about it. Plain data: no I/O, no
 // key values (the gatherer hands over fingerprints and redacted forms only).
+import type { KeyStatus } from "../client/types.ts";
 import type { Environment } from "../domain/environments.ts";
 import type { Scope } from "../domain/scopes.ts";
 import type { PolicyInput } from "../policy/evaluate.ts";
+import type { KeySpec } from "../spec/key-spec.ts";
 import type { Reason } from "./reasons.ts";
 
-export const API_GROUP = "keys.ayra.ai";
+export { API_GROUP } from "../keys/key-metadata.ts";
 export const API_VERSION = "v1alpha1";
 export const FINALIZER = "keys.ayra.ai/revoke";
 export const ANNOTATIONS = {
@@ -26,18 +28,6 @@ export const ANNOTATIONS = {
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY_VALUE = "ayra-keys";
 
-/** Metadata every key minted by the controller carries, to find it again (strays, deletion). */
-export const KEY_METADATA = {
-  managedBy: "managed_by",
-  cluster: "k8s_cluster",
-  namespace: "k8s_namespace",
-  name: "k8s_name",
-  uid: "k8s_uid",
-  owner: "owner",
-  purpose: "purpose",
-} as const;
-export const KEY_METADATA_MANAGED_BY = "ayra-keys-controller";
-
 export type ConditionType = "Ready" | "Reconciling" | "Stalled";
 export type ConditionStatus = "True" | "False" | "Unknown";
 export interface Condition {
@@ -56,39 +46,7 @@ export interface PreviousKey {
   revokeAfter: string;
 }
 
-/** The intent recorded before any call that mints a key: replayed with the same Idempotency-Key after a crash. */
-export interface PendingOperation {
-  idempotencyKey: string;
-  reason: Reason;
-  startedAt: string;
-  operation: "Create" | "Roll";
-  /** Roll: the key rolled. */
-  fromKeyId?: string;
-  /** What the new key is minted with; with expiresAt, the request, fixed at intent time so a replay sends the same body. */
-  applied: AppliedSpec;
-  expiresAt: string | null;
-  gracePeriodSeconds?: number;
-  /** Revoked (reason compromised) before the new key is created. */
-  revokeKeyIds?: string[];
-  /** Create: keep the previous key in the Secret (a replacement after the current key was lost). */
-  keepPrevious?: boolean;
-  /** Recorded in status once the operation completes. */
-  handledRotate?: string;
-  handledCompromised?: string;
-}
-
-/** What the current key was minted (or patched) with: compared with the spec by core's edit rules. */
-export interface AppliedSpec {
-  displayName: string;
-  environment: Environment;
-  scopes: Scope[];
-  expiresAfter?: string;
-  expiresAt?: string;
-  owner?: string;
-  purpose?: string;
-}
-
-/** ApiKey status. One writer: the controller's reconciler. */
+/** ApiKey status: output only, never read as a command. One writer: the controller's reconciler. */
 export interface ApiKeyStatus {
   observedGeneration?: number;
   conditions?: Condition[];
@@ -99,13 +57,29 @@ export interface ApiKeyStatus {
   nextRotationAt?: string | null;
   lastRotatedAt?: string;
   previousKeys?: PreviousKey[];
-  pending?: PendingOperation | null;
   handledRotate?: string;
   handledCompromised?: string;
-  applied?: AppliedSpec;
   secretName?: string;
   /** The key id the restart targets were last restarted for. */
   restartedFor?: string;
+  /** Written by earlier releases; never acted on, removed on the next status write. */
+  pending?: unknown;
+  applied?: unknown;
+}
+
+/** A key as the keys service reports it (never its secret): the only source the planner trusts about keys. */
+export interface KeyRecord {
+  id: string;
+  status: KeyStatus;
+  name: string;
+  environment: Environment;
+  scopes: Scope[];
+  redacted: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  expiresAt: number | null;
+  rolledFrom: string | null;
+  metadata: Readonly<Record<string, string>>;
 }
 
 /** The Secret as the gatherer found it: fingerprints, never values. */
@@ -114,19 +88,17 @@ export type SecretFacts =
   | { state: "foreign"; owner: string }
   | {
       state: "owned";
+      /** The key id the Secret names (its annotation): a claim, checked against the keys service. */
       keyId: string | undefined;
       previousKeyId: string | undefined;
-      /** The value under `key` is the current key (fingerprint and redacted form match). */
+      /** The value under `key` is the key the Secret names (fingerprint and the keys service's redacted form match). */
       currentIntact: boolean;
-      /** The value under `previousKey` is the previous key. */
+      /** The value under `previousKey` is the key the Secret names as previous. */
       previousIntact: boolean;
       hasPrevious: boolean;
-      /** Labels, annotations, owner reference and data keys are as desired. */
+      /** Labels, annotations, owner reference and data keys are as desired for the key it holds. */
       shapeOk: boolean;
     };
-
-/** The current key as the keys API last reported it (through the drift list or our own calls). */
-export type KeyFact = { status: "active" | "expiring" | "expired" | "revoked" | "missing"; name?: string };
 
 export interface TargetFacts {
   kind: string;
@@ -139,6 +111,8 @@ export interface TargetFacts {
 
 export interface Snapshot {
   now: number;
+  /** This controller's cluster id, as recorded on every key it mints. */
+  clusterId: string;
   object: {
     uid: string;
     namespace: string;
@@ -150,35 +124,107 @@ export interface Snapshot {
   };
   /** The spec as stored: validated by the planner with core's validator. */
   spec: unknown;
+  /** Output of earlier reconciles: read for bookkeeping (grace deadlines, handled requests), never as a command. */
   status: ApiKeyStatus;
   secret: SecretFacts;
   /** Another ApiKey that claims the same Secret first (older), if any. */
   secretClaimedBy: string | undefined;
   policy: PolicyInput;
-  /** A fresh Idempotency-Key, used only if this plan records a new intent (keeps the planner pure). */
-  freshId: string;
-  /** Undefined while unknown (the key list has not answered yet). */
-  currentKey: KeyFact | undefined;
-  /** Active keys minted for this ApiKey that the status does not know. */
-  strays: string[];
+  /**
+   * Every key the keys service reports that names this ApiKey's uid, and the keys status or the Secret name;
+   * undefined while the key list has not answered. The planner decides which of them are this ApiKey's.
+   */
+  keys: KeyRecord[] | undefined;
+  /**
+   * A mint this controller process sent and got no answer to (a timeout, a dropped connection): its request
+   * is sent again unchanged if the planner still asks for the same, so the keys service replays its key.
+   */
+  unanswered: MintRequest | undefined;
+  /** The keys API refused this generation's mint for good (scope escalation, bad expiry…): its message. */
+  refusal: string | undefined;
   /** Gathered only when needed (restarts, quiet period); undefined otherwise. */
   targets: TargetFacts[] | undefined;
   /** The previous key's usage, gathered only in a grace period with a quietPeriod. */
   previousUsage: { lastUsedAt: number | null; flushIntervalMs: number } | undefined;
 }
 
+/** A mint the planner asks for: everything act sends, fixed here so a retry sends the same request. */
+export type MintRequest =
+  | {
+      operation: "Create";
+      idempotencyKey: string;
+      body: {
+        name: string;
+        environment: Environment;
+        scopes: Scope[];
+        expires_at: string | null;
+        metadata: Record<string, string>;
+      };
+    }
+  | {
+      operation: "Roll";
+      idempotencyKey: string;
+      fromKeyId: string;
+      body: { scopes: Scope[]; expires_at: string | null; grace_period_seconds: number };
+    };
+
+export interface MintPlan {
+  request: MintRequest;
+  /** The validated spec (restart targets, next rotation). */
+  spec: KeySpec;
+  /** The current key, replaced by this mint (undefined for the first key). */
+  replaces: KeyRecord | undefined;
+  /** This ApiKey's keys revoked (reason compromised) before the new key is minted. */
+  revokeFirst: string[];
+  /** The grace period the replaced key keeps working (a roll), in milliseconds. */
+  graceMs: number;
+  /** Previous keys kept after the mint (a replacement after the current key was lost keeps them). */
+  keepPrevious: PreviousKey[];
+  /** Which value goes into the Secret's previous slot: the replaced key's, the previous one's, or none. */
+  previousSlot: { from: "current" | "previous"; keyId: string } | undefined;
+  /** Restart targets after the Secret is written (a replacement only). */
+  restartTargets: { kind: string; name: string }[];
+  handledRotate?: string;
+  handledCompromised?: string;
+}
+
+/** A person should see it: a Warning event (tampering, hygiene) or a Normal one (a rotation). */
+export interface Notice {
+  type: "Normal" | "Warning";
+  reason: Reason;
+  message: string;
+}
+
 export type Decision =
-  | { action: "finalize"; why: Reason; revoke: boolean }
-  | { action: "addFinalizer"; why: Reason }
-  | { action: "stall"; why: Reason; message: string }
-  | { action: "completePending"; why: Reason }
-  | { action: "recordIntent"; why: Reason; pending: PendingOperation }
-  | { action: "revokeKeys"; why: Reason; keyIds: string[]; reason: "replaced" | "unused" }
-  | { action: "patchKey"; why: Reason; name: string; owner: string | undefined; purpose: string | undefined }
-  | { action: "repairSecret"; why: Reason }
-  | { action: "dropPrevious"; why: Reason; keyIds: string[] }
-  | { action: "restartTargets"; why: Reason; targets: { kind: string; name: string }[] }
-  | { action: "writeStatus"; why: Reason; status: ApiKeyStatus; warnings: string[] }
+  | { action: "finalize"; why: Reason; revokeKeyIds: string[] }
+  | { action: "stall"; why: Reason; message: string; notices: Notice[] }
+  | { action: "mint"; why: Reason; plan: MintPlan; notices: Notice[] }
+  | {
+      action: "revokeKeys";
+      why: Reason;
+      keyIds: string[];
+      reason: "replaced" | "unused";
+      /** Status and Secret after: these keys leave previousKeys and the previous slot. */
+      status: ApiKeyStatus;
+      notices: Notice[];
+    }
+  | {
+      action: "patchKey";
+      why: Reason;
+      keyId: string;
+      name: string;
+      metadata: Record<string, string>;
+    }
+  | { action: "repairSecret"; why: Reason; status: ApiKeyStatus; notices: Notice[] }
+  | { action: "dropPrevious"; why: Reason; status: ApiKeyStatus }
+  | {
+      action: "restartTargets";
+      why: Reason;
+      keyId: string;
+      targets: { kind: string; name: string }[];
+      status: ApiKeyStatus;
+    }
+  | { action: "writeStatus"; why: Reason; status: ApiKeyStatus; notices: Notice[] }
   | { action: "wait"; why: Reason; requeueAfterMs: number | null };
 
 /** Which facts the gatherer must read for this ApiKey (reads that cost calls are taken only when needed). */

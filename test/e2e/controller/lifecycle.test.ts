@@ -71,13 +71,15 @@ describe("the controller", () => {
       secretName: "web",
       previousKeys: [],
     });
-    expect(ready.metadata.finalizers).toContain("keys.ayra.ai/revoke");
+    // No finalizer: revocation on delete comes from the delete event and the sweep.
+    expect(ready.metadata.finalizers ?? []).toEqual([]);
     const record = await apiKeyRecord(ready.status?.keyId ?? "");
     expect(record.metadata).toMatchObject({
       k8s_namespace: ns.name,
       k8s_name: "web",
       k8s_uid: ready.metadata.uid,
       k8s_cluster: "e2e",
+      deletion_policy: "Revoke",
     });
     const secret = await kube.secret("web");
     expect(secret.metadata.ownerReferences?.[0]).toMatchObject({
@@ -93,9 +95,12 @@ describe("the controller", () => {
     const before = await kube.waitReady("web");
     const oldValue = await secretKey("web");
     await kube.patchApiKey("web", { spec: { displayName: "Web Application" } });
-    const renamed = await kube.waitReady("web", (o) => o.status?.applied?.displayName === "Web Application");
+    await waitFor(
+      "the key to be renamed in place",
+      async () => (await apiKeyRecord(before.status?.keyId ?? "")).name === "Web Application",
+    );
+    const renamed = await kube.waitReady("web");
     expect(renamed.status?.keyId).toBe(before.status?.keyId);
-    expect((await apiKeyRecord(before.status?.keyId ?? "")).name).toBe("Web Application");
 
     await kube.patchApiKey("web", { spec: { scopes: ["agents:read"] } });
     const rolled = await kube.waitReady("web", (o) => o.status?.keyId !== before.status?.keyId);
@@ -241,11 +246,13 @@ describe("the controller", () => {
       );
       return gone.every(Boolean);
     });
-    const all = await ks.call("GET", `/v1/api_keys?metadata[k8s_uid]=${web.metadata.uid}&limit=100`, {
-      key: ks.adminKey,
+    const all = await waitFor("every key of web to be revoked", async () => {
+      const found = await ks.call("GET", `/v1/api_keys?metadata[k8s_uid]=${web.metadata.uid}&limit=100`, {
+        key: ks.adminKey,
+      });
+      return found.body.data.every((k) => k.status === "revoked") ? found.body.data : undefined;
     });
-    expect(all.body.data.length).toBeGreaterThan(0);
-    for (const k of all.body.data) expect(k.status).toBe("revoked");
+    expect(all.length).toBeGreaterThan(0);
     expect((await apiKeyRecord(kept.status?.keyId ?? "")).status).toBe("active");
   });
 

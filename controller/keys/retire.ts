@@ -1,0 +1,93 @@
+// Revocation when an ApiKey is gone, without a finalizer: from the informer's delete event, and from a sweep
+// after every relist of ApiKeys (deletes missed while the controller was down or not leading). Which keys
+// go is decided in core/planner/retire.ts; this only performs it, one pass at a time.
+import type { Logger } from "pino";
+import type { KeysClient } from "../../core/client/index.ts";
+import { revokeUnlessGone } from "../../core/client/revoke-unless-gone.ts";
+import { keysToRetire, strayKeysOfDeleted } from "../../core/planner/retire.ts";
+import type { ControllerMetrics } from "../metrics.ts";
+import type { ApiKeyObject } from "../reconcile/objects.ts";
+import type { KeyFacts } from "./key-facts.ts";
+
+export interface RetirementOptions {
+  keys: KeysClient;
+  facts: KeyFacts;
+  logger: Logger;
+  metrics: ControllerMetrics;
+  clusterId: string;
+  /** False when the cluster id is a fallback: the sweep then revokes nothing. */
+  clusterIdResolved: boolean;
+  namespace: string | undefined;
+  exists: (uid: string) => boolean;
+}
+
+/**
+ * Relists can race with creates, and our clock with the keys service's: keys minted less than this before a
+ * relist began are left to the next sweep.
+ */
+export const SWEEP_MARGIN_MS = 10_000;
+
+export class Retirement {
+  readonly #o: RetirementOptions;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(options: RetirementOptions) {
+    this.#o = options;
+  }
+
+  /** An ApiKey was deleted (its last state): revoke its keys unless it said Retain. */
+  deleted(obj: ApiKeyObject): void {
+    const { clusterId, facts } = this.#o;
+    const owner = {
+      clusterId,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+      uid: obj.metadata.uid,
+    };
+    this.#run(
+      "deleted ApiKey",
+      () => keysToRetire(owner, obj.spec, facts.recordsFor(obj.metadata.uid)),
+      () => facts.forget(obj.metadata.uid),
+    );
+  }
+
+  /** After a relist: keys of ApiKeys that no longer exist. */
+  sweep(listedAt: number): void {
+    const { facts, clusterIdResolved, clusterId, namespace, exists } = this.#o;
+    if (!facts.complete) return;
+    const scope = {
+      clusterId: clusterIdResolved ? clusterId : undefined,
+      namespace,
+      exists,
+      listedAt: listedAt - SWEEP_MARGIN_MS,
+    };
+    this.#run("sweep", () => strayKeysOfDeleted(scope, facts.all()));
+  }
+
+  /** Resolves when every pass queued so far has finished. */
+  idle(): Promise<void> {
+    return this.#chain;
+  }
+
+  #run(what: string, pick: () => string[], after?: () => void): void {
+    this.#chain = this.#chain.then(async () => {
+      const ids = pick();
+      try {
+        for (const id of ids) {
+          const done = await revokeUnlessGone(this.#o.keys, id, { reason: "project_ended" });
+          if (done !== undefined) this.#o.metrics.revocations.inc({ reason: "project_ended" });
+          this.#o.facts.markRevoked(id);
+        }
+        if (ids.length > 0)
+          this.#o.logger.info({ revoked: ids, by: what }, "revoked the keys of a deleted ApiKey");
+        after?.();
+      } catch (error) {
+        // The next sweep finds what is left.
+        this.#o.logger.warn(
+          { err: error instanceof Error ? error.message : String(error), by: what },
+          "revocation failed",
+        );
+      }
+    });
+  }
+}
