@@ -14,10 +14,10 @@ import {
 } from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
 import { type OperationResult, requestFingerprint, runIdempotent } from "./idempotency.ts";
+import { insertAnnounced, saveAnnounced } from "./key-changes.ts";
 import type { CreateInput, PatchInput, RevokeInput, RollInput } from "./operation-inputs.ts";
 import { requireOwnershipUnchanged } from "./ownership-metadata.ts";
 import { ServiceError } from "./service-error.ts";
-import { insertAnnounced, saveAnnounced } from "./key-changes.ts";
 
 const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
