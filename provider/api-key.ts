@@ -62,7 +62,7 @@ export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly purpose: pulumi.Output<string | undefined>;
   declare readonly description: pulumi.Output<string | undefined>;
   declare readonly deletionReason: pulumi.Output<RevocationReason | undefined>;
-  /** The URN recorded in the key's metadata (`pulumi-urn`), by which strays of a crashed run are found. */
+  /** The URN recorded in the key's metadata (`pulumi_urn`), by which strays of a crashed run are found. */
   declare readonly slot: pulumi.Output<string>;
 
   /** The current key's id, e.g. key_… (changes with every rotation; the resource id does not). */

@@ -3,7 +3,7 @@
 import { parseDuration } from "../domain/durations.ts";
 import { evaluateHygiene } from "../hygiene/evaluate.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
-import { gracePeriodMs, rotationDue } from "../rotation/rotation-due.ts";
+import { gracePeriodMs, renewalOptionsFor, rotationDue } from "../rotation/rotation-due.ts";
 import { mintsNewKey } from "../spec/edit-rules.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { formatSpecErrors, validateKeySpec } from "../spec/validate.ts";
@@ -203,7 +203,7 @@ const rotationIsDue: ValidCheck = (ctx) => {
     createdAt: Date.parse(status.createdAt),
     expiresAt: status.expiresAt ? Date.parse(status.expiresAt) : null,
   };
-  const { due, schedule } = rotationDue(ctx.spec.rotation, key, ctx.now);
+  const { due, schedule } = rotationDue(ctx.spec.rotation, key, ctx.now, renewalOptionsFor(ctx.spec));
   if (!due) return undefined;
   const why =
     schedule.reason === "RenewBeforeExpiry"

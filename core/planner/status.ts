@@ -1,6 +1,6 @@
 // Status the planner asks the shell to write: after a key is minted, and when everything is in place.
 // Pure; the one writer of every field is the controller's reconciler.
-import { nextRotation } from "../rotation/rotation-due.ts";
+import { nextRotation, renewalOptionsFor } from "../rotation/rotation-due.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { buildConditions } from "./conditions.ts";
 import { REASONS } from "./reasons.ts";
@@ -25,7 +25,8 @@ export function appliedFrom(spec: KeySpec): AppliedSpec {
 export function nextRotationAt(spec: KeySpec | undefined, status: ApiKeyStatus): string | null {
   if (spec === undefined || status.createdAt === undefined) return null;
   const expiresAt = status.expiresAt ? Date.parse(status.expiresAt) : null;
-  const at = nextRotation(spec.rotation, { createdAt: Date.parse(status.createdAt), expiresAt }).at;
+  const key = { createdAt: Date.parse(status.createdAt), expiresAt };
+  const at = nextRotation(spec.rotation, key, renewalOptionsFor(spec)).at;
   return at === null ? null : iso(at);
 }
 

@@ -2,7 +2,7 @@
 // runtime per configured provider instance; it holds the settings and a keys-API client, nothing global.
 import { createKeysClient, type KeysClient } from "../../core/client/index.ts";
 import { checkInputs } from "./check.ts";
-import { type DiffOutcome, diffState } from "./diff.ts";
+import { type DiffOutcome, diffState, diffSummary } from "./diff.ts";
 import { createStrayFinder } from "./keys.ts";
 import { createSlot, deleteSlot, type LifecycleContext, readSlot, updateSlot } from "./lifecycle.ts";
 import { createProviderLog } from "./log.ts";
@@ -83,7 +83,11 @@ export function createProviderRuntime(options: RuntimeOptions): ProviderRuntime 
       return { inputs: outcome.inputs, failures: outcome.failures };
     },
     async diff(_id, olds, news) {
-      return diffState(asState(olds), news, settings.now());
+      const now = settings.now();
+      // The engine's diff result has no room for a reason: say it where the preview shows the provider's words.
+      const summary = diffSummary(asState(olds), news, now);
+      if (summary !== undefined) warn(`ApiKey ${asState(olds).slot}: ${summary}`);
+      return diffState(asState(olds), news, now);
     },
     create: (inputs) => createSlot(ctx, asInputs(inputs)),
     read: (id, props) => readSlot(ctx, id, asState(props)),

@@ -176,7 +176,7 @@ export async function keysOfSlot(
   ks: TestKeyService,
   urn: string,
 ): Promise<{ id: string; status: string; revocation_reason: string | null }[]> {
-  const query = `metadata[pulumi-urn]=${encodeURIComponent(urn)}&limit=100`;
+  const query = `metadata[pulumi_urn]=${encodeURIComponent(urn)}&limit=100`;
   const res = await ks.call("GET", `/v1/api_keys?${query}`, { key: ks.adminKey });
   if (res.status !== 200) throw new Error(`list answered ${res.status}`);
   return res.body.data;
