@@ -38,11 +38,6 @@ describe("resolveSettings", () => {
     });
   });
 
-  it("moves the clock by AYRA_KEYS_CLOCK_OFFSET_MS", () => {
-    const settings = resolveSettings(undefined, { AYRA_KEYS_CLOCK_OFFSET_MS: String(86_400_000) });
-    expect(settings.now() - Date.now()).toBeGreaterThan(86_399_000);
-  });
-
   it("reads hygiene settings from ayra:hygiene and warns about a bad one", () => {
     const good = resolveSettings(config({ "ayra:hygiene": '{"rules":{"poor-name":"off"}}' }), {});
     expect(good.hygiene).toEqual({ rules: { "poor-name": "off" } });

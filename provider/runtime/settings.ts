@@ -19,8 +19,6 @@ export const CONFIG_KEYS = {
 export const ENV_KEYS = {
   apiUrl: "AYRA_API_URL",
   apiKey: "AYRA_API_KEY",
-  /** Milliseconds added to the provider's clock (tests make a rotation due without waiting). */
-  clockOffsetMs: "AYRA_KEYS_CLOCK_OFFSET_MS",
   /** A file that receives the provider's JSON log lines (never a key value). */
   logFile: "AYRA_KEYS_PROVIDER_LOG",
 } as const;
@@ -83,11 +81,9 @@ function hygieneFrom(config: ConfigReader | undefined, warnings: string[]): Hygi
 
 export function resolveSettings(config: ConfigReader | undefined, env: Env): ProviderSettings {
   const warnings: string[] = [];
-  const offset = Number(env[ENV_KEYS.clockOffsetMs] ?? 0);
-  const offsetMs = Number.isFinite(offset) ? offset : 0;
   return {
     credentials: credentialsFrom(config, env),
-    now: () => Date.now() + offsetMs,
+    now: () => Date.now(),
     hygiene: hygieneFrom(config, warnings),
     warnings,
     logFile: env[ENV_KEYS.logFile] || undefined,

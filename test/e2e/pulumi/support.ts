@@ -9,28 +9,45 @@ import { fileURLToPath } from "node:url";
 import type { Deployment, LocalWorkspace, PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { inject } from "vitest";
 import { API_KEY_TYPE } from "../../../provider/index.ts";
+import { type AnswerTrigger, createAnswerTrigger } from "../../harness/answer-trigger.ts";
 import type { TestKeyService } from "../../harness/keys-service.ts";
 import { createPulumiStack, type PulumiStack } from "../../harness/pulumi.ts";
+
+/** The preload that moves the provider process's clock, and the variable it reads (see shifted-clock.ts). */
+const SHIFTED_CLOCK = new URL("../../harness/shifted-clock.ts", import.meta.url).href;
+const CLOCK_OFFSET_ENV = "AYRA_KEYS_TEST_CLOCK_OFFSET_MS";
 
 export interface KeysProxy {
   url: string;
   /** Every request the provider made since the last reset: `METHOD /path` (query dropped). */
   calls: string[];
   reset(): void;
+  /** Acts at the instant the keys service has answered a matching call; that answer never reaches the provider. */
+  onAnswer: AnswerTrigger["arm"];
   close(): Promise<void>;
 }
 
 /** Forwards to the keys service and counts: the provider's keys-API traffic, seen from outside. */
 export async function startKeysProxy(target: () => string): Promise<KeysProxy> {
   const calls: string[] = [];
+  const trigger = createAnswerTrigger();
   const server: Server = createServer((req, res) => {
-    calls.push(`${req.method} ${(req.url ?? "").split("?")[0]}`);
+    const method = req.method ?? "GET";
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    calls.push(`${method} ${path}`);
     const upstream = new URL(req.url ?? "/", target());
     const forward = httpRequest(
       upstream,
       { method: req.method, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const status = answer.statusCode ?? 502;
+        if (trigger.wants(method, path, status)) {
+          const chunks: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+          answer.on("end", () => trigger.take({ method, path, status, body: Buffer.concat(chunks) }));
+          return;
+        }
+        res.writeHead(status, answer.headers);
         answer.pipe(res);
       },
     );
@@ -47,6 +64,7 @@ export async function startKeysProxy(target: () => string): Promise<KeysProxy> {
     reset: () => {
       calls.length = 0;
     },
+    onAnswer: (match, action) => trigger.arm(match, action),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -94,7 +112,8 @@ export async function createSlotStack(options: {
     output: [],
     providerLog: () => readFile(logFile, "utf8").catch(() => ""),
     syncClock(ks) {
-      workspace.envVars.AYRA_KEYS_CLOCK_OFFSET_MS = String(ks.clock.offsetMs);
+      workspace.envVars.NODE_OPTIONS = `--import=${SHIFTED_CLOCK}`;
+      workspace.envVars[CLOCK_OFFSET_ENV] = String(ks.clock.offsetMs);
     },
     async dispose() {
       await ws.dispose();
