@@ -1,4 +1,4 @@
-// Preloaded (NODE_OPTIONS=--import) into the Pulumi engine's provider processes by tests that move time: shifts
+// Preloaded (--import, by test/counterparts/launchers) into the engine's provider processes when a test moves time: shifts
 // Date.now by AYRA_KEYS_TEST_CLOCK_OFFSET_MS, so the provider sees the keys service's test clock. Lives here,
 // not in the provider: the product reads no clock switch from its environment.
 export const CLOCK_OFFSET_ENV = "AYRA_KEYS_TEST_CLOCK_OFFSET_MS";

@@ -13,8 +13,7 @@ import { type AnswerTrigger, createAnswerTrigger } from "../../harness/answer-tr
 import type { TestKeyService } from "../../harness/keys-service.ts";
 import { createPulumiStack, type PulumiStack } from "../../harness/pulumi.ts";
 
-/** The preload that moves the provider process's clock, and the variable it reads (see shifted-clock.ts). */
-const SHIFTED_CLOCK = new URL("../../harness/shifted-clock.ts", import.meta.url).href;
+/** Moves the provider process's clock (read by test/harness/shifted-clock.ts). */
 const CLOCK_OFFSET_ENV = "AYRA_KEYS_TEST_CLOCK_OFFSET_MS";
 
 export interface KeysProxy {
@@ -112,7 +111,7 @@ export async function createSlotStack(options: {
     output: [],
     providerLog: () => readFile(logFile, "utf8").catch(() => ""),
     syncClock(ks) {
-      workspace.envVars.NODE_OPTIONS = `--import=${SHIFTED_CLOCK}`;
+      // The dynamic-provider launcher (test/counterparts/launchers) preloads test/harness/shifted-clock.ts then.
       workspace.envVars[CLOCK_OFFSET_ENV] = String(ks.clock.offsetMs);
     },
     async dispose() {
