@@ -9,7 +9,7 @@ import { API_KEY_TYPE } from "./runtime/state.ts";
 export interface ApiKeyRotationArgs {
   /** Rotate on a schedule: a new key this long after the current one was created, e.g. "30d". */
   every?: pulumi.Input<string>;
-  /** Rotate this long before the key expires, e.g. "14d". Needs an expiry. */
+  /** Rotate this long before the key expires, e.g. "14d". Needs an expiry. Default with expiresAfter: a third of the lifetime, at most 7d. */
   renewBefore?: pulumi.Input<string>;
   /** How long the old key keeps working after a rotation, e.g. "7d" ("0s": revoke at once). Default 7d. */
   gracePeriod?: pulumi.Input<string>;
@@ -62,7 +62,7 @@ export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly purpose: pulumi.Output<string | undefined>;
   declare readonly description: pulumi.Output<string | undefined>;
   declare readonly deletionReason: pulumi.Output<RevocationReason | undefined>;
-  /** The URN recorded in the key's metadata (`pulumi-urn`), by which strays of a crashed run are found. */
+  /** The URN recorded in the key's metadata (`pulumi_urn`), by which strays of a crashed run are found. */
   declare readonly slot: pulumi.Output<string>;
 
   /** The current key's id, e.g. key_… (changes with every rotation; the resource id does not). */

@@ -27,7 +27,8 @@ export function createApiKeyProvider(runtimeModule: string): ApiKeyProvider {
     const module = process.getBuiltinModule("node:module");
     module.enableCompileCache?.();
     const runtime = module.createRequire(runtimeModule)(runtimeModule) as RuntimeModule;
-    return runtime.installProviderRuntime(self, { config, env: process.env });
+    // The engine starts a provider process with its own RPC address first: warnings go there.
+    return runtime.installProviderRuntime(self, { config, env: process.env, engineAddress: process.argv[2] });
   }
   return {
     async configure(req) {

@@ -1,8 +1,8 @@
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { errorBody, recordingClient } from "../../test/support/client-fixtures.ts";
+import { type FaultServer, type Handler, script, startFaultServer } from "../../test/support/fault-server.ts";
 import { isKeysApiError, KeysApiError, KeysApiNetworkError, maskSecrets } from "./errors.ts";
-import { type FaultServer, type Handler, script, startFaultServer } from "./testing/fault-server.ts";
-import { errorBody, recordingClient } from "./testing/fixtures.ts";
 
 let server: FaultServer | undefined;
 afterEach(async () => {

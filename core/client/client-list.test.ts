@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { recordingClient, sampleKey, TEST_API_KEY } from "../../test/support/client-fixtures.ts";
+import { type FaultServer, type Handler, script, startFaultServer } from "../../test/support/fault-server.ts";
 import { isKeysApiError } from "./errors.ts";
-import { type FaultServer, type Handler, script, startFaultServer } from "./testing/fault-server.ts";
-import { recordingClient, sampleKey, TEST_API_KEY } from "./testing/fixtures.ts";
 import type { ApiKey, ListPage } from "./types.ts";
 
 let server: FaultServer | undefined;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { errorBody, recordingClient, sampleKey } from "../../test/support/client-fixtures.ts";
+import { type FaultServer, type Reply, script, startFaultServer } from "../../test/support/fault-server.ts";
 import { isKeysApiError, type KeysApiError, KeysApiNetworkError } from "./errors.ts";
 import type { KeysRequestInfo } from "./request.ts";
-import { type FaultServer, type Reply, script, startFaultServer } from "./testing/fault-server.ts";
-import { errorBody, recordingClient, sampleKey } from "./testing/fixtures.ts";
 
 let server: FaultServer | undefined;
 afterEach(async () => {

@@ -8,7 +8,7 @@ import {
   rebase,
   resolve,
   responseValidator,
-} from "./openapi-contract.ts";
+} from "../../test/harness/openapi-contract.ts";
 
 const document = loadKeysApiDocument();
 const ajv = createContractAjv(document);

@@ -6,7 +6,7 @@
 // write. A key minted before a crash but not yet in the Secret is found again the same way: its request is
 // rebuilt (its expiry read back from the key) and replayed, so the keys service answers with that same key.
 import { createHash } from "node:crypto";
-import { expiryAt } from "../rotation/deadlines.ts";
+import { expiryFor as expiryOf } from "../rotation/deadlines.ts";
 import { gracePeriodMs } from "../rotation/rotation-due.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { expiryMatches, keyMetadataFor } from "./own-keys.ts";
@@ -59,7 +59,7 @@ function expiryFor(
     expiryMatches(candidate, spec)
   )
     return candidate.expiresAt === null ? null : iso(candidate.expiresAt);
-  const at = expiryAt(spec, now);
+  const at = expiryOf(spec, now);
   return at === null ? null : iso(at);
 }
 

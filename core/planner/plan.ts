@@ -3,7 +3,7 @@
 // the validated spec, the policy verdict and the keys the keys service proves are this ApiKey's.
 import { parseDuration } from "../domain/durations.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
-import { rotationDue } from "../rotation/rotation-due.ts";
+import { renewalOptionsFor, rotationDue } from "../rotation/rotation-due.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { formatSpecErrors, validateKeySpec } from "../spec/validate.ts";
 import { requestIsNew } from "./annotations.ts";
@@ -196,7 +196,12 @@ const specChanged: ValidCheck = (ctx) => {
 };
 
 const rotationIsDue: ValidCheck = (ctx) => {
-  const { due, schedule } = rotationDue(ctx.spec.rotation, ctx.current as KeyRecord, ctx.now);
+  const { due, schedule } = rotationDue(
+    ctx.spec.rotation,
+    ctx.current as KeyRecord,
+    ctx.now,
+    renewalOptionsFor(ctx.spec),
+  );
   if (!due) return undefined;
   const why =
     schedule.reason === "RenewBeforeExpiry"

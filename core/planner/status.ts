@@ -2,7 +2,7 @@
 // Pure; the one writer of every field is the controller's reconciler. Status is output: every field is
 // rebuilt from the keys service's records and the spec.
 import { graceDeadline } from "../rotation/deadlines.ts";
-import { nextRotation } from "../rotation/rotation-due.ts";
+import { nextRotation, renewalOptionsFor } from "../rotation/rotation-due.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { buildConditions } from "./conditions.ts";
 import { REASONS } from "./reasons.ts";
@@ -16,7 +16,7 @@ export function nextRotationAt(
   key: Pick<KeyRecord, "createdAt" | "expiresAt"> | undefined,
 ): string | null {
   if (spec === undefined || key === undefined) return null;
-  const at = nextRotation(spec.rotation, key).at;
+  const at = nextRotation(spec.rotation, key, renewalOptionsFor(spec)).at;
   return at === null ? null : iso(at);
 }
 
@@ -46,7 +46,7 @@ export function previousKeysAfter(plan: MintPlan, minted: MintedKey): PreviousKe
   const rolled: PreviousKey = {
     keyId: from.id,
     redacted: from.redacted,
-    revokeAfter: iso(graceDeadline(minted.createdAt, plan.graceMs, from.expiresAt)),
+    revokeAfter: iso(graceDeadline(from, { now: minted.createdAt, graceMs: plan.graceMs })),
   };
   return [rolled, ...plan.keepPrevious];
 }

@@ -1,1 +1,2 @@
+export * from "./plan-summary.ts";
 export * from "./slot-plan.ts";

@@ -84,6 +84,27 @@ describe("planSlot", () => {
       grace: true,
     },
     {
+      name: "renews a key with a lifetime and no rotation once its renewal window opens, with grace",
+      given: { after: { rotation: undefined }, at: created + 83 * DAY },
+      action: "roll",
+      reasons: [ROTATION_REASONS.renewBefore],
+      grace: true,
+    },
+    {
+      name: "keeps a key with a lifetime and no rotation until its renewal window opens",
+      given: { after: { rotation: undefined }, at: created + 83 * DAY - 1 },
+      action: "keep",
+      reasons: [],
+      grace: false,
+    },
+    {
+      name: "replaces at once, without grace, a key found past its expiry",
+      given: { after: { rotation: undefined }, at: created + 91 * DAY },
+      action: "replace",
+      reasons: [SLOT_REASONS.keyExpired, ROTATION_REASONS.expired],
+      grace: false,
+    },
+    {
       name: "does not roll a millisecond before the rotation period",
       given: { at: created + 30 * DAY - 1 },
       action: "keep",

@@ -2,7 +2,7 @@
 // Pure: the spec the current key was made for, the spec wanted now, what is known of the current and
 // previous keys, and the clock in; one plan out. The edit rules (mintsNewKey) and the rotation schedule
 // (rotationDue) are core's; this only chains them with the key's health, first cause first.
-import { type RotationSchedule, rotationDue } from "../rotation/rotation-due.ts";
+import { type RotationSchedule, renewalOptionsFor, rotationDue } from "../rotation/rotation-due.ts";
 import { mintsNewKey, type SpecEdit } from "../spec/edit-rules.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 
@@ -87,7 +87,7 @@ const scheduledOutOfBand: Check = ({ key }) =>
   key.status === "expiring" ? { action: "roll", reason: SLOT_REASONS.keyExpiring } : undefined;
 
 const rotationIsDue: Check = ({ after, key, now }) => {
-  const { due, schedule } = rotationDue(after.rotation, key, now);
+  const { due, schedule } = rotationDue(after.rotation, key, now, renewalOptionsFor(after));
   return due && schedule.reason !== null ? { action: "roll", reason: schedule.reason } : undefined;
 };
 
@@ -108,7 +108,12 @@ export function planSlot(input: SlotPlanInput): SlotPlan {
   const graceForCurrentKey = action !== "keep" && keyGone(input, edit) === undefined;
   const previousLive = input.previousRevokeAt !== null && input.previousRevokeAt > input.now;
   const forgetPrevious = input.previousRevokeAt !== null && input.previousRevokeAt <= input.now;
-  const rotation = rotationDue(input.after.rotation, input.key, input.now).schedule;
+  const rotation = rotationDue(
+    input.after.rotation,
+    input.key,
+    input.now,
+    renewalOptionsFor(input.after),
+  ).schedule;
   const changes =
     action !== "keep" || edit.inPlace.length > 0 || edit.scheduleChanged.length > 0 || forgetPrevious;
   return {

@@ -1,33 +1,47 @@
 import { describe, expect, it } from "vitest";
-import { expiryAt, graceDeadline } from "./deadlines.ts";
+import { expiryFor, graceDeadline } from "./deadlines.ts";
 
-const T0 = Date.parse("2026-03-01T00:00:00Z");
-const HOUR = 3_600_000;
+const now = Date.parse("2026-03-01T12:00:00Z");
+const DAY = 86_400_000;
 
-describe("expiryAt", () => {
+describe("expiryFor", () => {
   it.each([
+    { name: "gives a fresh lifetime from now", spec: { expiresAfter: "90d" }, at: now + 90 * DAY },
+    { name: "reads a lifetime in seconds", spec: { expiresAfter: "30s" }, at: now + 30_000 },
+    { name: "reads an ISO 8601 lifetime", spec: { expiresAfter: "PT15M" }, at: now + 900_000 },
     {
-      name: "a fixed expiresAt is the instant itself",
-      spec: { expiresAt: "2026-04-01T00:00:00Z" },
-      expected: Date.parse("2026-04-01T00:00:00Z"),
+      name: "keeps a fixed instant whenever the key is minted",
+      spec: { expiresAt: "2026-04-15T00:00:00Z" },
+      at: Date.parse("2026-04-15T00:00:00Z"),
     },
-    {
-      name: "expiresAfter gives a fresh lifetime from now",
-      spec: { expiresAfter: "36h" },
-      expected: T0 + 36 * HOUR,
-    },
-    { name: "no expiry gives none", spec: {}, expected: null },
-  ])("$name", ({ spec, expected }) => {
-    expect(expiryAt(spec, T0)).toBe(expected);
+    { name: "gives none for a key that never expires", spec: {}, at: null },
+  ])("$name", ({ spec, at }) => {
+    expect(expiryFor(spec, now)).toBe(at);
   });
 });
 
 describe("graceDeadline", () => {
   it.each([
-    { name: "ends the grace period after the roll", own: T0 + 10 * HOUR, expected: T0 + HOUR },
-    { name: "never outlives the rolled key's own expiry", own: T0 + HOUR / 2, expected: T0 + HOUR / 2 },
-    { name: "a key without expiry keeps its whole grace period", own: null, expected: T0 + HOUR },
-  ])("$name", ({ own, expected }) => {
-    expect(graceDeadline(T0, HOUR, own)).toBe(expected);
+    {
+      name: "ends the grace period after the grace",
+      old: { expiresAt: now + 30 * DAY },
+      graceMs: 7 * DAY,
+      at: now + 7 * DAY,
+    },
+    {
+      name: "never lets the old key outlive its own expiry",
+      old: { expiresAt: now + 10_000 },
+      graceMs: 7 * DAY,
+      at: now + 10_000,
+    },
+    { name: "ends at once with zero grace", old: { expiresAt: now + DAY }, graceMs: 0, at: now },
+    {
+      name: "ends after the grace for a key that never expires",
+      old: { expiresAt: null },
+      graceMs: DAY,
+      at: now + DAY,
+    },
+  ])("$name", ({ old, graceMs, at }) => {
+    expect(graceDeadline(old, { now, graceMs })).toBe(at);
   });
 });

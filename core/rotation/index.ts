@@ -1,1 +1,2 @@
+export * from "./deadlines.ts";
 export * from "./rotation-due.ts";

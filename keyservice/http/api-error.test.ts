@@ -1,8 +1,8 @@
 // The service's error table and the contract's x-error-codes list are one list: same codes, same statuses, same types.
 import { describe, expect, it } from "vitest";
-import { loadKeysApiDocument } from "../../core/client/openapi-contract.ts";
 import { maskKeyLiterals } from "../../core/domain/index.ts";
 import { generateKey } from "../../core/domain/key-format.ts";
+import { loadKeysApiDocument } from "../../test/harness/openapi-contract.ts";
 import { ApiError, ERROR_CODES } from "./api-error.ts";
 
 const documented = loadKeysApiDocument()["x-error-codes"] as { code: string; status: number; type: string }[];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UNKNOWN } from "./check.ts";
-import { diffState } from "./diff.ts";
+import { diffState, diffSummary } from "./diff.ts";
 import type { ApiKeyInputs, ApiKeyState } from "./state.ts";
 
 const DAY = 86_400_000;
@@ -97,5 +97,58 @@ describe("diffState", () => {
   it("does not mistake the key's derived expiry for a fixed one", () => {
     // With expiresAfter, expiresAt in the state is the key's own expiry, not a spec field.
     expect(diff({ expiresAt: new Date(created + 90 * DAY).toISOString() }, {}).changes).toBe(false);
+  });
+});
+
+describe("diffSummary", () => {
+  const lifetime: Partial<ApiKeyInputs> = { expiresAfter: "30d", rotation: undefined };
+  const key30d = {
+    ...lifetime,
+    expiresAt: new Date(created + 30 * DAY).toISOString(),
+  } as Partial<ApiKeyState>;
+  it.each<{
+    name: string;
+    olds: Partial<ApiKeyState>;
+    news: Record<string, unknown>;
+    now: number;
+    summary: string | undefined;
+  }>([
+    {
+      name: "says nothing while the key is kept",
+      olds: key30d,
+      news: lifetime,
+      now: created + 20 * DAY,
+      summary: undefined,
+    },
+    {
+      name: "says renew, with the expiry and when the window opened, inside the renewal window",
+      olds: key30d,
+      news: lifetime,
+      now: created + 25 * DAY,
+      summary: "renew: expires 2026-01-31T00:00:00.000Z, renewal window opened at 2026-01-24T00:00:00.000Z",
+    },
+    {
+      name: "says renew at once for a key found expired",
+      olds: key30d,
+      news: lifetime,
+      now: created + 31 * DAY,
+      summary: "renew: expired at 2026-01-31T00:00:00.000Z, replaced at once",
+    },
+    {
+      name: "names the fields that roll the key",
+      olds: {},
+      news: { scopes: ["agents:read"] },
+      now: at,
+      summary: "roll: scopes changed",
+    },
+    {
+      name: "says nothing for unknown inputs",
+      olds: {},
+      news: { scopes: UNKNOWN },
+      now: at,
+      summary: undefined,
+    },
+  ])("$name", ({ olds, news, now, summary }) => {
+    expect(diffSummary({ ...state, ...olds }, { ...inputs, ...news }, now)).toBe(summary);
   });
 });

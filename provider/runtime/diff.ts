@@ -2,7 +2,12 @@
 // `changes` is always a boolean, `replaces` always empty (a slot is never replaced: the engine would delete the
 // old resource in the same run and end the grace period before it starts), `__provider` is never compared.
 // No I/O: the clock is the only thing read.
-import { planSlot, type SlotPlan } from "../../core/provider-diff/index.ts";
+import {
+  planSlot,
+  type SlotPlan,
+  type SlotPlanInput,
+  summarizeSlotPlan,
+} from "../../core/provider-diff/index.ts";
 import { containsUnknown } from "./check.ts";
 import { type ApiKeyInputs, type ApiKeyState, appliedSpecOf, deletionReasonOf, specOf } from "./state.ts";
 
@@ -18,9 +23,8 @@ export function parseTime(value: string | null | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** The plan for moving a slot from its state to the inputs, at `now`. */
-export function planFor(state: ApiKeyState, inputs: ApiKeyInputs, now: number): SlotPlan {
-  return planSlot({
+function planInput(state: ApiKeyState, inputs: ApiKeyInputs, now: number): SlotPlanInput {
+  return {
     before: appliedSpecOf(state),
     after: specOf(inputs),
     key: {
@@ -30,7 +34,23 @@ export function planFor(state: ApiKeyState, inputs: ApiKeyInputs, now: number): 
     },
     previousRevokeAt: state.previousKeyId === undefined ? null : parseTime(state.previousRevokeAt),
     now,
-  });
+  };
+}
+
+/** The plan for moving a slot from its state to the inputs, at `now`. */
+export function planFor(state: ApiKeyState, inputs: ApiKeyInputs, now: number): SlotPlan {
+  return planSlot(planInput(state, inputs, now));
+}
+
+/** Why moving the slot to the inputs mints a new key, in one line for the preview; undefined if it does not. */
+export function diffSummary(
+  state: ApiKeyState,
+  news: Record<string, unknown>,
+  now: number,
+): string | undefined {
+  if (containsUnknown(news)) return undefined;
+  const input = planInput(state, news as unknown as ApiKeyInputs, now);
+  return summarizeSlotPlan(input, planSlot(input));
 }
 
 /** Provider bookkeeping that changes the state (and, for the slot, the key's metadata) but not the key. */

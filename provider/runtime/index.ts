@@ -2,7 +2,8 @@
 // runtime per configured provider instance; it holds the settings and a keys-API client, nothing global.
 import { createKeysClient, type KeysClient } from "../../core/client/index.ts";
 import { checkInputs } from "./check.ts";
-import { type DiffOutcome, diffState } from "./diff.ts";
+import { type DiffOutcome, diffState, diffSummary } from "./diff.ts";
+import { engineWarnings } from "./engine-log.ts";
 import { createStrayFinder } from "./keys.ts";
 import { createSlot, deleteSlot, type LifecycleContext, readSlot, updateSlot } from "./lifecycle.ts";
 import { createProviderLog } from "./log.ts";
@@ -31,8 +32,10 @@ export interface RuntimeOptions {
   /** The stack's configuration, as the engine gives it to `configure`. */
   config?: ConfigReader;
   env: Env;
-  /** Where warnings go; default: stderr, which the engine shows in its output. */
-  warn?: (message: string) => void;
+  /** Where warnings go; default: the engine's log at `engineAddress`, else stderr. */
+  warn?: (message: string, urn?: string) => void | Promise<void>;
+  /** The engine's RPC address, the first argument the engine starts a provider process with. */
+  engineAddress?: string;
   fetch?: typeof fetch;
 }
 
@@ -45,7 +48,13 @@ const asState = (props: Props) => props as unknown as ApiKeyState;
 export function createProviderRuntime(options: RuntimeOptions): ProviderRuntime {
   const settings = resolveSettings(options.config, options.env);
   const log = createProviderLog({ file: settings.logFile, now: settings.now });
-  const warn = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  const warn =
+    options.warn ??
+    (options.engineAddress
+      ? engineWarnings(options.engineAddress)
+      : (message: string) => {
+          process.stderr.write(`warning: ${message}\n`);
+        });
   let client: KeysClient | undefined;
   const ctx: LifecycleContext = {
     strays: createStrayFinder(() => ctx.client()),
@@ -83,7 +92,11 @@ export function createProviderRuntime(options: RuntimeOptions): ProviderRuntime 
       return { inputs: outcome.inputs, failures: outcome.failures };
     },
     async diff(_id, olds, news) {
-      return diffState(asState(olds), news, settings.now());
+      const now = settings.now();
+      // The engine's diff result has no room for a reason: say it where the preview shows the provider's words.
+      const summary = diffSummary(asState(olds), news, now);
+      if (summary !== undefined) await warn(`ApiKey: ${summary}`, asState(olds).slot);
+      return diffState(asState(olds), news, now);
     },
     create: (inputs) => createSlot(ctx, asInputs(inputs)),
     read: (id, props) => readSlot(ctx, id, asState(props)),

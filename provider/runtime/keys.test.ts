@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { KeysClient } from "../../core/client/index.ts";
-import { createBody, createStrayFinder, expiryFor, metadataFor, slotValue } from "./keys.ts";
+import {
+  createBody,
+  createStrayFinder,
+  expiryFor,
+  metadataFor,
+  sameSlotMetadata,
+  slotValue,
+} from "./keys.ts";
 import type { ApiKeyInputs } from "./state.ts";
 
 const now = Date.parse("2026-01-15T00:00:00Z");
@@ -21,9 +28,9 @@ describe("what a new key is asked for", () => {
       scopes: ["agents:read", "conversations:read"],
       expires_at: "2026-04-15T00:00:00.000Z",
       metadata: {
-        "managed-by": "ayra-keys-pulumi",
-        "pulumi-urn": slot,
-        "pulumi-stack": "urn:pulumi:dev::shop",
+        managed_by: "ayra-keys-pulumi",
+        pulumi_urn: slot,
+        pulumi_stack: "urn:pulumi:dev::shop",
         owner: "web-team",
       },
     });
@@ -64,27 +71,83 @@ describe("what a new key is asked for", () => {
 });
 
 describe("the stray finder", () => {
-  it("lists the stack's active keys once per process and never calls a key it minted a stray", async () => {
-    const other = `${slot}-2`;
-    const listed = [
-      { id: "key_stray", metadata: { "pulumi-urn": slot } },
-      { id: "key_current", metadata: { "pulumi-urn": slot } },
-      { id: "key_mine", metadata: { "pulumi-urn": slot } },
-      { id: "key_other", metadata: { "pulumi-urn": other } },
-    ];
-    const queries: unknown[] = [];
-    const client = {
-      async *listAllKeys(query: unknown) {
+  const stack = "urn:pulumi:dev::shop";
+  /** A keys API holding `keys`, answering list filters on metadata the way the service does. */
+  function clientWith(keys: { id: string; metadata: Record<string, string> }[], queries: unknown[]) {
+    return {
+      async *listAllKeys(query: { metadata: Record<string, string> }) {
         queries.push(query);
-        yield* listed;
+        const filters = Object.entries(query.metadata);
+        yield* keys.filter((key) => filters.every(([name, value]) => key.metadata[name] === value));
       },
     } as unknown as KeysClient;
-    const finder = createStrayFinder(() => client);
+  }
+
+  it("lists the stack's active keys once per process and never calls a key it minted a stray", async () => {
+    const other = `${slot}-2`;
+    const keys = [
+      { id: "key_stray", metadata: { pulumi_stack: stack, pulumi_urn: slot } },
+      { id: "key_current", metadata: { pulumi_stack: stack, pulumi_urn: slot } },
+      { id: "key_mine", metadata: { pulumi_stack: stack, pulumi_urn: slot } },
+      { id: "key_other", metadata: { pulumi_stack: stack, pulumi_urn: other } },
+    ];
+    const queries: unknown[] = [];
+    const finder = createStrayFinder(() => clientWith(keys, queries));
     finder.minted("key_mine");
     expect(await finder.strays(slot, ["key_current"])).toEqual(["key_stray"]);
     expect(await finder.strays(other, [])).toEqual(["key_other"]);
     expect(queries).toEqual([
-      { metadata: { "pulumi-stack": "urn:pulumi:dev::shop" }, status: "active", limit: 100 },
+      { metadata: { pulumi_stack: stack }, status: "active", limit: 100 },
+      { metadata: { "pulumi-stack": stack }, status: "active", limit: 100 },
     ]);
+  });
+
+  it("finds a key minted with the legacy spelling as this slot's stray", async () => {
+    const keys: { id: string; metadata: Record<string, string> }[] = [
+      {
+        id: "key_legacy",
+        metadata: { "managed-by": "ayra-keys-pulumi", "pulumi-stack": stack, "pulumi-urn": slot },
+      },
+      { id: "key_legacy_other", metadata: { "pulumi-stack": stack, "pulumi-urn": `${slot}-2` } },
+      { id: "key_current", metadata: { pulumi_stack: stack, pulumi_urn: slot } },
+    ];
+    const finder = createStrayFinder(() => clientWith(keys, []));
+    expect(await finder.strays(slot, ["key_current"])).toEqual(["key_legacy"]);
+  });
+
+  it("never counts the slot's own key as a stray, whichever spelling it carries", async () => {
+    const keys = [{ id: "key_own", metadata: { "pulumi-stack": stack, "pulumi-urn": slot } }];
+    const finder = createStrayFinder(() => clientWith(keys, []));
+    expect(await finder.strays(slot, ["key_own"])).toEqual([]);
+  });
+});
+
+describe("metadata of a kept or rolled key", () => {
+  it.each<{ name: string; actual: Record<string, string>; same: boolean }>([
+    {
+      name: "a key minted with the legacy spelling still says what the slot wants",
+      actual: {
+        "managed-by": "ayra-keys-pulumi",
+        "pulumi-urn": slot,
+        "pulumi-stack": "urn:pulumi:dev::shop",
+      },
+      same: true,
+    },
+    {
+      name: "a key of another slot does not",
+      actual: {
+        "managed-by": "ayra-keys-pulumi",
+        "pulumi-urn": `${slot}-2`,
+        "pulumi-stack": "urn:pulumi:dev::shop",
+      },
+      same: false,
+    },
+    {
+      name: "a changed owner does not",
+      actual: { ...metadataFor(inputs), owner: "someone-else" },
+      same: false,
+    },
+  ])("$name", ({ actual, same }) => {
+    expect(sameSlotMetadata(actual, metadataFor(inputs))).toBe(same);
   });
 });

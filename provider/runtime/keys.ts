@@ -1,28 +1,18 @@
 // The keys-API side of a slot: what a new key is asked for (name, scopes, expiry, metadata), and the calls the
 // lifecycle shares — revoking without minding a key that is already gone, and sweeping strays.
 import { createHash } from "node:crypto";
+import type { ApiKey, CreateApiKeyRequest, KeysClient, Metadata } from "../../core/client/index.ts";
+import { revokeUnlessGone } from "../../core/client/revoke-unless-gone.ts";
 import {
-  type ApiKey,
-  type CreateApiKeyRequest,
-  isKeysApiError,
-  type KeysClient,
-  type Metadata,
-  type RevocationReason,
-} from "../../core/client/index.ts";
-import { parseDuration } from "../../core/domain/index.ts";
+  KEY_METADATA,
+  type KeyMetadataField,
+  MANAGED_BY,
+  metadataSpellings,
+  readKeyMetadata,
+} from "../../core/keys/key-metadata.ts";
+import { expiryFor as expiryMsFor } from "../../core/rotation/index.ts";
 import type { ProviderLog } from "./log.ts";
 import type { ApiKeyInputs } from "./state.ts";
-
-/** Metadata every key this provider mints carries; `pulumi-urn` names its slot, `pulumi-stack` its stack. */
-export const METADATA_KEYS = {
-  managedBy: "managed-by",
-  slot: "pulumi-urn",
-  stack: "pulumi-stack",
-  owner: "owner",
-  purpose: "purpose",
-  description: "description",
-} as const;
-export const MANAGED_BY = "ayra-keys-pulumi";
 
 const MAX_METADATA_VALUE = 500;
 
@@ -36,24 +26,40 @@ function clip(text: string): string {
   return text.length <= MAX_METADATA_VALUE ? text : `${text.slice(0, MAX_METADATA_VALUE - 1)}…`;
 }
 
+/** Metadata every key this provider mints carries: `pulumi_urn` names its slot, `pulumi_stack` its stack. */
 export function metadataFor(inputs: ApiKeyInputs): Metadata {
   const metadata: Metadata = {
-    [METADATA_KEYS.managedBy]: MANAGED_BY,
-    [METADATA_KEYS.slot]: slotValue(inputs.slot),
-    [METADATA_KEYS.stack]: slotValue(stackOf(inputs.slot)),
+    [KEY_METADATA.managedBy]: MANAGED_BY.pulumi,
+    [KEY_METADATA.pulumiUrn]: slotValue(inputs.slot),
+    [KEY_METADATA.pulumiStack]: slotValue(stackOf(inputs.slot)),
   };
-  if (inputs.owner !== undefined) metadata[METADATA_KEYS.owner] = clip(inputs.owner);
-  if (inputs.purpose !== undefined) metadata[METADATA_KEYS.purpose] = clip(inputs.purpose);
-  if (inputs.description !== undefined) metadata[METADATA_KEYS.description] = clip(inputs.description);
+  if (inputs.owner !== undefined) metadata[KEY_METADATA.owner] = clip(inputs.owner);
+  if (inputs.purpose !== undefined) metadata[KEY_METADATA.purpose] = clip(inputs.purpose);
+  if (inputs.description !== undefined) metadata[KEY_METADATA.description] = clip(inputs.description);
   return metadata;
 }
 
-/** The expiry of a key minted at `now`: the fixed instant, a fresh lifetime, or none. */
+const SLOT_FIELDS: readonly KeyMetadataField[] = [
+  "managedBy",
+  "pulumiUrn",
+  "pulumiStack",
+  "owner",
+  "purpose",
+  "description",
+];
+
+/**
+ * Whether a key's metadata says what `wanted` says, whichever spelling it carries: a key minted under the
+ * legacy names (`managed-by`, `pulumi-urn`, `pulumi-stack`) is not rewritten just for the spelling.
+ */
+export function sameSlotMetadata(actual: Readonly<Record<string, string>>, wanted: Metadata): boolean {
+  return SLOT_FIELDS.every((field) => readKeyMetadata(actual, field) === readKeyMetadata(wanted, field));
+}
+
+/** The expiry of a key minted at `now`: the fixed instant, a fresh lifetime, or none (RFC 3339). */
 export function expiryFor(inputs: ApiKeyInputs, now: number): string | null {
-  if (inputs.expiresAt !== undefined) return inputs.expiresAt;
-  if (inputs.expiresAfter !== undefined)
-    return new Date(now + parseDuration(inputs.expiresAfter)).toISOString();
-  return null;
+  const at = expiryMsFor(inputs, now);
+  return at === null ? null : new Date(at).toISOString();
 }
 
 export function createBody(inputs: ApiKeyInputs, now: number): CreateApiKeyRequest {
@@ -66,26 +72,6 @@ export function createBody(inputs: ApiKeyInputs, now: number): CreateApiKeyReque
   const expiresAt = expiryFor(inputs, now);
   if (expiresAt !== null) body.expires_at = expiresAt;
   return body;
-}
-
-/** Revokes, treating "already revoked", "expired" and "unknown id" as done: the key does not work either way. */
-export async function revokeIfLive(
-  client: KeysClient,
-  id: string,
-  body: { reason: RevocationReason; note?: string; effective_at?: string },
-): Promise<{ expiringAt: string | null } | undefined> {
-  try {
-    const key = await client.revokeKey(id, body);
-    return { expiringAt: key.status === "expiring" ? key.expiring_at : null };
-  } catch (error) {
-    if (
-      isKeysApiError(error, "key_already_revoked") ||
-      isKeysApiError(error, "key_not_active") ||
-      isKeysApiError(error, "resource_missing")
-    )
-      return undefined;
-    throw error;
-  }
 }
 
 /** The stack part of a slot's URN, `urn:pulumi:<stack>::<project>`: every key of a stack carries it. */
@@ -112,11 +98,13 @@ export function createStrayFinder(client: () => KeysClient): StrayFinder {
     let found = listings.get(stack);
     if (found === undefined) {
       found = (async () => {
-        const keys: ApiKey[] = [];
-        const metadata = { [METADATA_KEYS.stack]: slotValue(stack) };
-        const query = { metadata, status: "active" as const, limit: 100 };
-        for await (const key of client().listAllKeys(query)) keys.push(key);
-        return keys;
+        // Keys minted by earlier releases carry the legacy spelling: list by each, once.
+        const keys = new Map<string, ApiKey>();
+        for (const name of metadataSpellings("pulumiStack")) {
+          const query = { metadata: { [name]: slotValue(stack) }, status: "active" as const, limit: 100 };
+          for await (const key of client().listAllKeys(query)) keys.set(key.id, key);
+        }
+        return [...keys.values()];
       })();
       // A failed listing is not remembered: the next sweep asks again.
       found.catch(() => listings.delete(stack));
@@ -129,7 +117,7 @@ export function createStrayFinder(client: () => KeysClient): StrayFinder {
       const value = slotValue(slot);
       const keys = await listing(stackOf(slot));
       return keys
-        .filter((key) => key.metadata[METADATA_KEYS.slot] === value)
+        .filter((key) => readKeyMetadata(key.metadata, "pulumiUrn") === value)
         .map((key) => key.id)
         .filter((id) => !keep.includes(id) && !mintedHere.has(id));
     },
@@ -149,7 +137,7 @@ export async function sweepStrays(
 ): Promise<string[]> {
   const strays = await finder.strays(slot, keep);
   for (const id of strays) {
-    await revokeIfLive(client, id, {
+    await revokeUnlessGone(client, id, {
       reason: "unused",
       note: "stray key of a Pulumi ApiKey from an interrupted run; its value was never recorded",
     });

@@ -163,13 +163,13 @@ async function created(api: FakeKeysApi): Promise<ApiKeyState> {
 }
 
 describe("the key slot lifecycle", () => {
-  it("creates a key, revoking a stray an interrupted run left in the same slot", async () => {
+  it("creates a key, revoking a stray an interrupted run left in the same slot under the legacy spelling", async () => {
     const api = new FakeKeysApi();
     const metadata = { "pulumi-urn": slot, "pulumi-stack": "urn:pulumi:dev::shop" };
     const stray = api.mint({ ...inputs, name: inputs.displayName, metadata }, null);
     const { id, outs } = await createSlot(context(api), inputs);
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(api.calls).toEqual(["create", "list", `revoke ${stray.id} unused`]);
+    expect(api.calls).toEqual(["create", "list", "list", `revoke ${stray.id} unused`]);
     expect(outs).toMatchObject({ status: "active", secret: expect.stringMatching(/^sk_live_secret/) });
     expect(outs.rotateAfter).toBe(new Date(T0 + 30 * DAY).toISOString());
     expect(api.get(stray.id).status).toBe("revoked");
@@ -188,7 +188,7 @@ describe("the key slot lifecycle", () => {
     const state = await created(api);
     api.now += DAY;
     const { outs } = await updateSlot(context(api), state, { ...inputs, scopes: ["agents:read"] });
-    expect(api.calls).toEqual([`roll ${state.keyId}`, "list"]);
+    expect(api.calls).toEqual([`roll ${state.keyId}`, "list", "list"]);
     expect(outs.keyId).not.toBe(state.keyId);
     expect(outs).toMatchObject({
       previousKeyId: state.keyId,
@@ -203,7 +203,12 @@ describe("the key slot lifecycle", () => {
       .outs;
     api.calls.length = 0;
     await updateSlot(context(api), first, { ...inputs, scopes: ["agents:read", "contacts:read"] });
-    expect(api.calls).toEqual([`revoke ${first.previousKeyId} replaced`, `roll ${first.keyId}`, "list"]);
+    expect(api.calls).toEqual([
+      `revoke ${first.previousKeyId} replaced`,
+      `roll ${first.keyId}`,
+      "list",
+      "list",
+    ]);
   });
 
   it("recovers from a roll whose answer was lost: a new key by create, the lost one revoked", async () => {
@@ -217,6 +222,7 @@ describe("the key slot lifecycle", () => {
       `get ${state.keyId}`,
       "create",
       "list",
+      "list",
       `revoke ${lost.id} unused`,
     ]);
     expect(outs.previousKeyId).toBe(state.keyId);
@@ -229,7 +235,7 @@ describe("the key slot lifecycle", () => {
     await api.client().revokeKey(state.keyId, { reason: "compromised" });
     api.calls.length = 0;
     const { outs } = await updateSlot(context(api), state, { ...inputs, scopes: ["agents:read"] });
-    expect(api.calls).toEqual([`roll ${state.keyId}`, "create", "list"]);
+    expect(api.calls).toEqual([`roll ${state.keyId}`, "create", "list", "list"]);
     expect(outs.previousKeyId).toBeUndefined();
   });
 
@@ -237,7 +243,7 @@ describe("the key slot lifecycle", () => {
     const api = new FakeKeysApi();
     const state = await created(api);
     const { outs } = await updateSlot(context(api), state, { ...inputs, environment: "test" });
-    expect(api.calls).toEqual(["create", `revoke ${state.keyId} replaced scheduled`, "list"]);
+    expect(api.calls).toEqual(["create", `revoke ${state.keyId} replaced scheduled`, "list", "list"]);
     expect(outs).toMatchObject({
       environment: "test",
       previousKeyId: state.keyId,

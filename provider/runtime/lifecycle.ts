@@ -7,12 +7,19 @@ import {
   isKeysApiError,
   type KeysClient,
   type RollApiKeyRequest,
+  revokeUnlessGone,
 } from "../../core/client/index.ts";
 import type { SlotPlan } from "../../core/provider-diff/index.ts";
-import { gracePeriodMs } from "../../core/rotation/index.ts";
+import { graceDeadline, gracePeriodMs } from "../../core/rotation/index.ts";
 import { bookkeepingChanged, parseTime, planFor } from "./diff.ts";
-import { faultPoint } from "./fault.ts";
-import { createBody, expiryFor, metadataFor, revokeIfLive, type StrayFinder, sweepStrays } from "./keys.ts";
+import {
+  createBody,
+  expiryFor,
+  metadataFor,
+  type StrayFinder,
+  sameSlotMetadata,
+  sweepStrays,
+} from "./keys.ts";
 import type { ProviderLog } from "./log.ts";
 import {
   type CurrentKey,
@@ -45,11 +52,6 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function sameMetadata(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
-}
-
 async function sweepQuietly(ctx: LifecycleContext, slot: string, keep: readonly string[]): Promise<void> {
   try {
     await sweepStrays(ctx.client(), ctx.strays, ctx.log, slot, keep);
@@ -72,7 +74,6 @@ export async function createSlot(
   const key = await client.createKey(createBody(inputs, ctx.settings.now()));
   ctx.strays.minted(key.id);
   ctx.log.info("created key", { slot: inputs.slot, keyId: key.id, redacted: key.redacted });
-  await faultPoint(ctx.settings, "after-create", { keyId: key.id });
   await sweepQuietly(ctx, inputs.slot, [key.id]);
   return { id: randomUUID(), outs: stateFrom(inputs, currentKeyOf(key), key.secret, undefined) };
 }
@@ -95,12 +96,15 @@ async function replaceKey(
   const created = await client.createKey(createBody(inputs, now));
   ctx.strays.minted(created.id);
   ctx.log.info("created replacement key", { slot: inputs.slot, keyId: created.id, reasons: plan.reasons });
-  await faultPoint(ctx.settings, "after-create", { keyId: created.id });
   if (!plan.graceForCurrentKey) return { key: created, secret: created.secret, previous: undefined };
-  const graceSeconds = graceSecondsOf(inputs);
-  const scheduled = await revokeIfLive(client, state.keyId, {
+  // The old key works until the grace ends, never past its own expiry.
+  const deadline = graceDeadline(
+    { expiresAt: parseTime(state.expiresAt) },
+    { now, graceMs: graceSecondsOf(inputs) * 1000 },
+  );
+  const scheduled = await revokeUnlessGone(client, state.keyId, {
     reason: "replaced",
-    ...(graceSeconds > 0 ? { effective_at: iso(now + graceSeconds * 1000) } : {}),
+    ...(deadline > now ? { effective_at: iso(deadline) } : {}),
   });
   const previous =
     scheduled?.expiringAt != null ? { id: state.keyId, revokeAt: scheduled.expiringAt } : undefined;
@@ -136,7 +140,6 @@ async function rollKey(
       const old = await client.getKey(state.keyId);
       const created = await client.createKey(createBody(inputs, now));
       ctx.strays.minted(created.id);
-      await faultPoint(ctx.settings, "after-create", { keyId: created.id });
       const previous =
         old.status === "expiring" && old.expiring_at !== null
           ? { id: old.id, revokeAt: old.expiring_at }
@@ -151,16 +154,13 @@ async function rollKey(
     keyId: rolled.id,
     reasons: plan.reasons,
   });
-  await faultPoint(ctx.settings, "after-roll", { keyId: rolled.id });
   // The service's deadline for the old key: min(roll time + grace, the old key's own expiry).
-  const deadline = Math.min(
-    (parseTime(rolled.created_at) ?? now) + graceSeconds * 1000,
-    parseTime(state.expiresAt) ?? Number.POSITIVE_INFINITY,
+  const rolledAt = parseTime(rolled.created_at) ?? now;
+  const deadline = graceDeadline(
+    { expiresAt: parseTime(state.expiresAt) },
+    { now: rolledAt, graceMs: graceSeconds * 1000 },
   );
-  const previous =
-    deadline > (parseTime(rolled.created_at) ?? now)
-      ? { id: state.keyId, revokeAt: iso(deadline) }
-      : undefined;
+  const previous = deadline > rolledAt ? { id: state.keyId, revokeAt: iso(deadline) } : undefined;
   // A rolled key takes the old one's name and metadata; patch it to the wanted ones.
   const patched = await patchQuietly(ctx, rolled, inputs);
   return { key: patched, secret: rolled.secret, previous };
@@ -170,7 +170,7 @@ async function patchQuietly(ctx: LifecycleContext, key: ApiKey, inputs: ApiKeyIn
   const metadata = metadataFor(inputs);
   const body = {
     ...(key.name !== inputs.displayName ? { name: inputs.displayName } : {}),
-    ...(!sameMetadata(key.metadata, metadata) ? { metadata } : {}),
+    ...(!sameSlotMetadata(key.metadata, metadata) ? { metadata } : {}),
   };
   if (Object.keys(body).length === 0) return key;
   try {
@@ -187,7 +187,7 @@ async function patchQuietly(ctx: LifecycleContext, key: ApiKey, inputs: ApiKeyIn
 async function supersede(ctx: LifecycleContext, previous: PreviousKey | undefined): Promise<void> {
   if (previous === undefined) return;
   try {
-    await revokeIfLive(ctx.client(), previous.id, {
+    await revokeUnlessGone(ctx.client(), previous.id, {
       reason: "replaced",
       note: "superseded by a newer rotation of the same ApiKey",
     });
@@ -287,7 +287,7 @@ export async function readSlot(
 export async function deleteSlot(ctx: LifecycleContext, state: ApiKeyState): Promise<void> {
   const client = ctx.client();
   const reason = deletionReasonOf(state);
-  await revokeIfLive(client, state.keyId, { reason });
-  if (state.previousKeyId !== undefined) await revokeIfLive(client, state.previousKeyId, { reason });
+  await revokeUnlessGone(client, state.keyId, { reason });
+  if (state.previousKeyId !== undefined) await revokeUnlessGone(client, state.previousKeyId, { reason });
   ctx.log.info("revoked the slot's keys", { slot: state.slot, keyId: state.keyId, reason });
 }

@@ -38,19 +38,6 @@ describe("resolveSettings", () => {
     });
   });
 
-  it("moves the clock by AYRA_KEYS_CLOCK_OFFSET_MS", () => {
-    const settings = resolveSettings(undefined, { AYRA_KEYS_CLOCK_OFFSET_MS: String(86_400_000) });
-    expect(settings.now() - Date.now()).toBeGreaterThan(86_399_000);
-  });
-
-  it("arms a fault point only when it names a known one", () => {
-    expect(resolveSettings(undefined, { AYRA_KEYS_PROVIDER_FAULT: "after-create" }).fault).toEqual({
-      point: "after-create",
-      file: undefined,
-    });
-    expect(resolveSettings(undefined, { AYRA_KEYS_PROVIDER_FAULT: "whenever" }).fault).toBeUndefined();
-  });
-
   it("reads hygiene settings from ayra:hygiene and warns about a bad one", () => {
     const good = resolveSettings(config({ "ayra:hygiene": '{"rules":{"poor-name":"off"}}' }), {});
     expect(good.hygiene).toEqual({ rules: { "poor-name": "off" } });

@@ -1,5 +1,5 @@
 // Everything the provider process takes from outside: credentials (stack config first, then the environment),
-// the clock, the hygiene settings for check warnings, and the test seams (fault point, log file). Read once per
+// the clock, the hygiene settings for check warnings, and the log file. Read once per
 // provider instance; nothing here is captured into the serialized provider.
 import { type HygieneConfig, parseHygieneConfig } from "../../core/hygiene/index.ts";
 
@@ -19,18 +19,9 @@ export const CONFIG_KEYS = {
 export const ENV_KEYS = {
   apiUrl: "AYRA_API_URL",
   apiKey: "AYRA_API_KEY",
-  /** Milliseconds added to the provider's clock (tests make a rotation due without waiting). */
-  clockOffsetMs: "AYRA_KEYS_CLOCK_OFFSET_MS",
-  /** A fault point to stop at: `after-create` or `after-roll` (tests of crash safety). */
-  fault: "AYRA_KEYS_PROVIDER_FAULT",
-  /** Where the fault point writes {pid, ppid, keyId} before it stops the provider. */
-  faultFile: "AYRA_KEYS_PROVIDER_FAULT_FILE",
   /** A file that receives the provider's JSON log lines (never a key value). */
   logFile: "AYRA_KEYS_PROVIDER_LOG",
 } as const;
-
-export const FAULT_POINTS = ["after-create", "after-roll"] as const;
-export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 export interface Credentials {
   apiUrl: string;
@@ -44,7 +35,6 @@ export interface ProviderSettings {
   hygiene: HygieneConfig;
   /** Problems with the settings themselves, reported by check as warnings. */
   warnings: string[];
-  fault: { point: FaultPoint; file: string | undefined } | undefined;
   logFile: string | undefined;
 }
 
@@ -89,23 +79,13 @@ function hygieneFrom(config: ConfigReader | undefined, warnings: string[]): Hygi
   return {};
 }
 
-function faultFrom(env: Env): ProviderSettings["fault"] {
-  const point = env[ENV_KEYS.fault];
-  if (point === undefined || point === "") return undefined;
-  if (!(FAULT_POINTS as readonly string[]).includes(point)) return undefined;
-  return { point: point as FaultPoint, file: env[ENV_KEYS.faultFile] || undefined };
-}
-
 export function resolveSettings(config: ConfigReader | undefined, env: Env): ProviderSettings {
   const warnings: string[] = [];
-  const offset = Number(env[ENV_KEYS.clockOffsetMs] ?? 0);
-  const offsetMs = Number.isFinite(offset) ? offset : 0;
   return {
     credentials: credentialsFrom(config, env),
-    now: () => Date.now() + offsetMs,
+    now: () => Date.now(),
     hygiene: hygieneFrom(config, warnings),
     warnings,
-    fault: faultFrom(env),
     logFile: env[ENV_KEYS.logFile] || undefined,
   };
 }

@@ -2,7 +2,7 @@
 // schemas/keys-api.openapi.yaml), read from the document for the tests that hold the service to them.
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { KEYS_API_DOCUMENT } from "../../core/client/openapi-contract.ts";
+import { KEYS_API_DOCUMENT } from "./openapi-contract.ts";
 
 export interface StatedDelays {
   flush_interval_seconds: number;

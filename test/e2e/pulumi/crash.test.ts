@@ -1,14 +1,12 @@
-// Crash safety: the engine is killed right after the keys API answered (a create, then a roll) and before the
-// state was written. After the recovery the engine requires, the next `up` leaves exactly one live key for the
+// Crash safety: the engine is killed from outside right after the keys API answered (a create, then a roll) and
+// before the state was written: the proxy in front of the service withholds that answer and kills the engine. After the recovery the engine requires, the next `up` leaves exactly one live key for the
 // resource; the key the killed run minted (whose value nobody ever received) is found by its slot and revoked.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_KEY_TYPE, ApiKey, type ApiKeyArgs } from "../../../provider/index.ts";
 import { startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
-import { commandLineOf, isAlive, killEngineTree, waitForFault } from "./engine-kill.ts";
+import { commandLineOf, descendantsOf, engineRunning, isAlive, killEngineTree } from "./engine-kill.ts";
 import {
   createSlotStack,
   introspect,
@@ -34,13 +32,11 @@ describe("an engine killed between the keys API's answer and the state write", (
   let ks: TestKeyService;
   let proxy: KeysProxy;
   let stack: SlotStack;
-  let faultDir: string;
   let args: ApiKeyArgs = checkout;
 
   beforeAll(async () => {
     ks = await startTestKeyService("postgres");
     proxy = await startKeysProxy(() => ks.url);
-    faultDir = await mkdtemp(join(tmpdir(), "ayra-keys-fault-"));
     stack = await createSlotStack({
       projectName: PROJECT,
       proxy,
@@ -56,36 +52,38 @@ describe("an engine killed between the keys API's answer and the state write", (
     await stack?.dispose();
     await proxy?.close();
     await ks?.close();
-    if (faultDir) await rm(faultDir, { recursive: true, force: true });
   });
 
-  /** Runs `up` with the fault armed, kills the engine at it, and returns what the provider recorded. */
-  async function upKilledAt(point: "after-create" | "after-roll") {
-    const file = join(faultDir, `${point}.json`);
-    stack.workspace.envVars.AYRA_KEYS_PROVIDER_FAULT = point;
-    stack.workspace.envVars.AYRA_KEYS_PROVIDER_FAULT_FILE = file;
+  const CALLS = {
+    create: { method: "POST", path: /^\/v1\/api_keys$/ },
+    roll: { method: "POST", path: /^\/v1\/api_keys\/[^/]+\/roll$/ },
+  } as const;
+
+  /**
+   * Runs `up` and, the moment the keys service has answered `call` (the proxy withholds that answer), kills the
+   * engine and everything under it; returns the id of the key the killed run minted.
+   */
+  async function upKilledAfter(call: keyof typeof CALLS) {
+    const killing = proxy.onAnswer(CALLS[call], () => {
+      const engine = engineRunning("up");
+      const commands = [engine, ...descendantsOf(engine)].map((pid) => commandLineOf(pid).join(" "));
+      return { killed: killEngineTree(engine), commands };
+    });
     const running = stack.stack.up().then(
       () => undefined,
       (error: unknown) => error,
     );
-    try {
-      const fault = await waitForFault(file);
-      expect(fault.point).toBe(point);
-      expect(commandLineOf(fault.ppid).join(" ")).toMatch(/pulumi.* up /);
-      const killed = killEngineTree(fault.ppid);
-      expect(killed).toContain(fault.pid);
-      expect(await running).toBeInstanceOf(Error);
-      for (let i = 0; i < 100 && killed.some(isAlive); i++) await sleep(20);
-      expect(killed.filter(isAlive)).toEqual([]);
-      return fault;
-    } finally {
-      delete stack.workspace.envVars.AYRA_KEYS_PROVIDER_FAULT;
-      delete stack.workspace.envVars.AYRA_KEYS_PROVIDER_FAULT_FILE;
-    }
+    const { answer, result } = await killing;
+    // The provider was waiting on this very answer when the engine died with it.
+    expect(result.commands.some((command) => command.includes("dynamic-provider"))).toBe(true);
+    expect(await running).toBeInstanceOf(Error);
+    for (let i = 0; i < 100 && result.killed.some(isAlive); i++) await sleep(20);
+    expect(result.killed.filter(isAlive)).toEqual([]);
+    return { keyId: String(JSON.parse(answer.body.toString("utf8")).id) };
   }
 
   it("recovers from a crash after create: one live key, the stray revoked", async () => {
-    const fault = await upKilledAt("after-create");
+    const fault = await upKilledAfter("create");
     // The killed run minted a key the state never heard of, and left its create pending.
     expect(await keysOfSlot(ks, SLOT)).toEqual([
       expect.objectContaining({ id: fault.keyId, status: "active" }),
@@ -116,7 +114,7 @@ describe("an engine killed between the keys API's answer and the state write", (
   it("recovers from a crash after a roll: one live key, the old one in its grace period, the lost one revoked", async () => {
     const before = outputsOf(await stack.stack.exportStack(), "checkout");
     args = { ...checkout, scopes: ["contacts:read"] };
-    const fault = await upKilledAt("after-roll");
+    const fault = await upKilledAfter("roll");
     expect(fault.keyId).not.toBe(before.keyId);
 
     await expect(stack.stack.up()).rejects.toThrow(/locked/);

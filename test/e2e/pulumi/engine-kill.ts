@@ -1,26 +1,6 @@
-// Killing the Pulumi engine at a provider's fault point, as a crash would: the provider records its pid and its
-// parent's (the CLI) and stops answering; the test then SIGKILLs the CLI and every process under it, by pid.
+// Killing the Pulumi engine from outside, as a crash would: the CLI this test process started (found under it by
+// its command line) and every process under it — the dynamic provider among them — are SIGKILLed by pid.
 import { readdirSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
-
-export interface FaultRecord {
-  point: string;
-  pid: number;
-  ppid: number;
-  keyId: string;
-}
-
-export async function waitForFault(file: string, timeoutMs = 60_000): Promise<FaultRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await readFile(file, "utf8").catch(() => "");
-    if (text !== "") return JSON.parse(text) as FaultRecord;
-    if (Date.now() > deadline)
-      throw new Error(`the provider did not reach its fault point in ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 function parentOf(pid: number): number | undefined {
   try {
@@ -77,4 +57,15 @@ export function killEngineTree(cliPid: number): number[] {
     }
   }
   return [cliPid, ...tree];
+}
+
+/** The Pulumi CLI running `operation` (e.g. "up") that this test process started. */
+export function engineRunning(operation: string): number {
+  const found = descendantsOf(process.pid).filter((pid) => {
+    const argv = commandLineOf(pid);
+    return /(^|\/)pulumi$/.test(argv[0] ?? "") && argv.includes(operation);
+  });
+  if (found.length !== 1)
+    throw new Error(`expected one running \`pulumi ${operation}\`, found ${found.length}`);
+  return found[0] as number;
 }

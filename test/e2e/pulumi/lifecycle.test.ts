@@ -164,8 +164,12 @@ describe("the ApiKey resource", () => {
     proxy.reset();
     const result = await up();
     expect(result.summary.resourceChanges).toEqual({ update: 1, same: 2 });
-    // Only the update talks to the keys API: the roll, then one look for strays.
-    expect(proxy.calls).toEqual([`POST /v1/api_keys/${old.keyId}/roll`, "GET /v1/api_keys"]);
+    // Only the update talks to the keys API: the roll, then one look for strays under each metadata spelling.
+    expect(proxy.calls).toEqual([
+      `POST /v1/api_keys/${old.keyId}/roll`,
+      "GET /v1/api_keys",
+      "GET /v1/api_keys",
+    ]);
 
     const after = await stack.stack.exportStack();
     const now = outputsOf(after, "web");
@@ -243,6 +247,7 @@ describe("the ApiKey resource", () => {
       "POST /v1/api_keys",
       `POST /v1/api_keys/${old.keyId}/revoke`,
       "GET /v1/api_keys",
+      "GET /v1/api_keys",
     ]);
     const after = await stack.stack.exportStack();
     const now = outputsOf(after, "ci");
@@ -278,7 +283,7 @@ describe("the ApiKey resource", () => {
     proxy.reset();
     const result = await up();
     expect(result.summary.resourceChanges).toEqual({ update: 1, same: 2 });
-    expect(proxy.calls).toEqual(["POST /v1/api_keys", "GET /v1/api_keys"]);
+    expect(proxy.calls).toEqual(["POST /v1/api_keys", "GET /v1/api_keys", "GET /v1/api_keys"]);
     const now = outputsOf(await stack.stack.exportStack(), "web");
     expect(now.keyId).not.toBe(old.keyId);
     expect(now.secret).not.toBe(old.secret);

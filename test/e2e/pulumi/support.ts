@@ -9,28 +9,44 @@ import { fileURLToPath } from "node:url";
 import type { Deployment, LocalWorkspace, PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { inject } from "vitest";
 import { API_KEY_TYPE } from "../../../provider/index.ts";
+import { type AnswerTrigger, createAnswerTrigger } from "../../harness/answer-trigger.ts";
 import type { TestKeyService } from "../../harness/keys-service.ts";
 import { createPulumiStack, type PulumiStack } from "../../harness/pulumi.ts";
+
+/** Moves the provider process's clock (read by test/harness/shifted-clock.ts). */
+const CLOCK_OFFSET_ENV = "AYRA_KEYS_TEST_CLOCK_OFFSET_MS";
 
 export interface KeysProxy {
   url: string;
   /** Every request the provider made since the last reset: `METHOD /path` (query dropped). */
   calls: string[];
   reset(): void;
+  /** Acts at the instant the keys service has answered a matching call; that answer never reaches the provider. */
+  onAnswer: AnswerTrigger["arm"];
   close(): Promise<void>;
 }
 
 /** Forwards to the keys service and counts: the provider's keys-API traffic, seen from outside. */
 export async function startKeysProxy(target: () => string): Promise<KeysProxy> {
   const calls: string[] = [];
+  const trigger = createAnswerTrigger();
   const server: Server = createServer((req, res) => {
-    calls.push(`${req.method} ${(req.url ?? "").split("?")[0]}`);
+    const method = req.method ?? "GET";
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    calls.push(`${method} ${path}`);
     const upstream = new URL(req.url ?? "/", target());
     const forward = httpRequest(
       upstream,
       { method: req.method, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const status = answer.statusCode ?? 502;
+        if (trigger.wants(method, path, status)) {
+          const chunks: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+          answer.on("end", () => trigger.take({ method, path, status, body: Buffer.concat(chunks) }));
+          return;
+        }
+        res.writeHead(status, answer.headers);
         answer.pipe(res);
       },
     );
@@ -47,6 +63,7 @@ export async function startKeysProxy(target: () => string): Promise<KeysProxy> {
     reset: () => {
       calls.length = 0;
     },
+    onAnswer: (match, action) => trigger.arm(match, action),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -94,7 +111,8 @@ export async function createSlotStack(options: {
     output: [],
     providerLog: () => readFile(logFile, "utf8").catch(() => ""),
     syncClock(ks) {
-      workspace.envVars.AYRA_KEYS_CLOCK_OFFSET_MS = String(ks.clock.offsetMs);
+      // The dynamic-provider launcher (test/counterparts/launchers) preloads test/harness/shifted-clock.ts then.
+      workspace.envVars[CLOCK_OFFSET_ENV] = String(ks.clock.offsetMs);
     },
     async dispose() {
       await ws.dispose();
@@ -176,7 +194,7 @@ export async function keysOfSlot(
   ks: TestKeyService,
   urn: string,
 ): Promise<{ id: string; status: string; revocation_reason: string | null }[]> {
-  const query = `metadata[pulumi-urn]=${encodeURIComponent(urn)}&limit=100`;
+  const query = `metadata[pulumi_urn]=${encodeURIComponent(urn)}&limit=100`;
   const res = await ks.call("GET", `/v1/api_keys?${query}`, { key: ks.adminKey });
   if (res.status !== 200) throw new Error(`list answered ${res.status}`);
   return res.body.data;

@@ -1,6 +1,6 @@
-import { createKeysClient, type KeysClient } from "../client.ts";
-import type { KeysClientOptions } from "../options.ts";
-import type { ApiKey, ErrorBody } from "../types.ts";
+import { createKeysClient, type KeysClient } from "../../core/client/client.ts";
+import type { KeysClientOptions } from "../../core/client/options.ts";
+import type { ApiKey, ErrorBody } from "../../core/client/types.ts";
 import { requestIdFor } from "./fault-server.ts";
 
 export const TEST_API_KEY = `sk_test_${"T".repeat(50)}`;
