@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import type { KeysClient } from "../../core/client/index.ts";
 import { revokeUnlessGone } from "../../core/client/revoke-unless-gone.ts";
-import { keysToRetire, strayKeysOfDeleted } from "../../core/planner/retire.ts";
+import { keysToRetire, nextSweepAt, strayKeysOfDeleted } from "../../core/planner/retire.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { ApiKeyObject } from "../reconcile/objects.ts";
 import type { KeyFacts } from "./key-facts.ts";
@@ -19,6 +19,9 @@ export interface RetirementOptions {
   clusterIdResolved: boolean;
   namespace: string | undefined;
   exists: (uid: string) => boolean;
+  /** Timers (a test's fake clock, or the real ones). */
+  now?: () => number;
+  setTimer?: (fn: () => void, ms: number) => void;
 }
 
 /**
@@ -30,6 +33,7 @@ export const SWEEP_MARGIN_MS = 10_000;
 export class Retirement {
   readonly #o: RetirementOptions;
   #chain: Promise<void> = Promise.resolve();
+  #resweepAt: number | null = null;
 
   constructor(options: RetirementOptions) {
     this.#o = options;
@@ -62,6 +66,22 @@ export class Retirement {
       listedAt: listedAt - SWEEP_MARGIN_MS,
     };
     this.#run("sweep", () => strayKeysOfDeleted(scope, facts.all()));
+    this.#resweep(nextSweepAt(scope, facts.all(), SWEEP_MARGIN_MS));
+  }
+
+  /** A key left alone only for its age is swept once it is old enough, not at the next relist (minutes away). */
+  #resweep(at: number | null): void {
+    if (at === null || (this.#resweepAt !== null && this.#resweepAt <= at)) return;
+    this.#resweepAt = at;
+    const now = this.#o.now ?? Date.now;
+    const setTimer = this.#o.setTimer ?? ((fn: () => void, ms: number) => void setTimeout(fn, ms).unref());
+    setTimer(
+      () => {
+        this.#resweepAt = null;
+        this.sweep(now());
+      },
+      Math.max(0, at - now()),
+    );
   }
 
   /** Resolves when every pass queued so far has finished. */

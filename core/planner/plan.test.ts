@@ -384,6 +384,42 @@ describe("plan", () => {
         }),
     },
     {
+      name: "waits for a rotate annotation dated in the future, and wakes at its instant",
+      given: snapshot({
+        object: {
+          ...snapshot().object,
+          annotations: { [ANNOTATIONS.rotate]: String((T0 + DAY) / 1000 + 30) },
+        },
+      }),
+      action: "wait",
+      why: REASONS.Ready,
+      check: (d) => expect(d).toMatchObject({ requeueAfterMs: 30_000 }),
+    },
+    {
+      name: "rolls on a rotate annotation once its instant has come",
+      given: snapshot({
+        now: T0 + DAY + 30 * SEC,
+        object: {
+          ...snapshot().object,
+          annotations: { [ANNOTATIONS.rotate]: String((T0 + DAY) / 1000 + 30) },
+        },
+      }),
+      action: "mint",
+      why: REASONS.RotateRequested,
+    },
+    {
+      name: "waits for a compromised annotation dated in the future",
+      given: snapshot({
+        object: {
+          ...snapshot().object,
+          annotations: { [ANNOTATIONS.compromised]: String((T0 + DAY) / 1000 + 5) },
+        },
+      }),
+      action: "wait",
+      why: REASONS.Ready,
+      check: (d) => expect(d).toMatchObject({ requeueAfterMs: 5_000 }),
+    },
+    {
       name: "replaces a key revoked out of band, keeping the previous key",
       given: snapshot({
         status: {

@@ -6,7 +6,7 @@ import { evaluatePolicy } from "../policy/evaluate.ts";
 import { renewalOptionsFor, rotationDue } from "../rotation/rotation-due.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { formatSpecErrors, validateKeySpec } from "../spec/validate.ts";
-import { requestIsNew } from "./annotations.ts";
+import { pendingRequestAt, requestIsNew } from "./annotations.ts";
 import { conditionOf } from "./conditions.ts";
 import { createPlan, type MintContext, rollPlan } from "./mint.ts";
 import { expiryMatches, sameScopes } from "./own-keys.ts";
@@ -161,8 +161,8 @@ const keyMissing: ValidCheck = (ctx) => {
 const compromised: ValidCheck = (ctx) => {
   const value = ctx.s.object.annotations[ANNOTATIONS.compromised];
   const current = ctx.current as KeyRecord;
-  if (!requestIsNew(value, ctx.status.handledCompromised, new Date(current.createdAt).toISOString()))
-    return undefined;
+  const created = new Date(current.createdAt).toISOString();
+  if (!requestIsNew(value, ctx.status.handledCompromised, created, ctx.now)) return undefined;
   const revokeFirst = [current.id, ...ctx.previous.map((p) => p.keyId)];
   const plan = createPlan(mintContext(ctx), { revokeFirst, keepPrevious: false, handledCompromised: value });
   return mint(ctx, REASONS.Compromised, plan);
@@ -185,7 +185,7 @@ const secretLost: ValidCheck = (ctx) => {
 const rotateRequested: ValidCheck = (ctx) => {
   const value = ctx.s.object.annotations[ANNOTATIONS.rotate];
   const created = new Date((ctx.current as KeyRecord).createdAt).toISOString();
-  if (!requestIsNew(value, ctx.status.handledRotate, created)) return undefined;
+  if (!requestIsNew(value, ctx.status.handledRotate, created, ctx.now)) return undefined;
   return replace(ctx, REASONS.RotateRequested, value);
 };
 
@@ -263,6 +263,16 @@ function nextWakeUp(ctx: ValidContext): number | null {
   const times: number[] = [];
   const next = nextRotationAt(ctx.spec, ctx.current);
   if (next !== null) times.push(Date.parse(next));
+  // A rotate or compromised request dated in the future acts at its instant.
+  const created = ctx.current === undefined ? undefined : new Date(ctx.current.createdAt).toISOString();
+  const annotations = ctx.s.object.annotations;
+  for (const [name, handled] of [
+    [ANNOTATIONS.rotate, ctx.status.handledRotate],
+    [ANNOTATIONS.compromised, ctx.status.handledCompromised],
+  ] as const) {
+    const at = pendingRequestAt(annotations[name], handled, created);
+    if (at !== undefined && at > ctx.now) times.push(at);
+  }
   const previous = ctx.previous[0];
   if (previous !== undefined) {
     times.push(Date.parse(previous.revokeAfter));

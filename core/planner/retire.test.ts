@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keysToRetire, strayKeysOfDeleted } from "./retire.ts";
+import { keysToRetire, nextSweepAt, strayKeysOfDeleted } from "./retire.ts";
 import type { KeyRecord } from "./types.ts";
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");
@@ -102,5 +102,29 @@ describe("strayKeysOfDeleted", () => {
     },
   ])("$name", ({ scope, keys, expected }) => {
     expect(strayKeysOfDeleted(scope, keys)).toEqual(expected);
+  });
+});
+
+describe("nextSweepAt", () => {
+  const scope = { clusterId: "c1", namespace: "team-a", exists: () => false, listedAt: T0 + 1000 };
+  it.each([
+    { name: "answers null when no key was left for its age", keys: [key()], expected: null },
+    {
+      name: "sweeps again just after the youngest key left for its age is old enough",
+      keys: [key({ createdAt: T0 + 2000 }), key({ id: "key_2", createdAt: T0 + 3000 })],
+      expected: T0 + 3000 + 10_000 + 1,
+    },
+    {
+      name: "ignores young keys whose ApiKey exists",
+      keys: [key({ createdAt: T0 + 2000, meta: { k8s_uid: "alive" } })],
+      expected: null,
+      exists: (uid: string) => uid === "alive",
+    },
+  ])("$name", ({ keys, expected, exists }) => {
+    const s = exists ? { ...scope, exists } : scope;
+    expect(nextSweepAt(s, keys, 10_000)).toBe(expected);
+    // A sweep at that instant (its scope starts the margin earlier) takes every one of them.
+    if (expected !== null)
+      expect(strayKeysOfDeleted({ ...s, listedAt: expected - 10_000 }, keys)).toHaveLength(keys.length);
   });
 });

@@ -44,25 +44,37 @@ export interface SweepScope {
 
 /** Keys of ApiKeys that no longer exist. */
 export function strayKeysOfDeleted(scope: SweepScope, keys: Iterable<KeyRecord>): string[] {
-  if (scope.clusterId === undefined) return [];
   const ids: string[] = [];
-  for (const k of keys) {
-    const m = k.metadata;
-    const uid = readKeyMetadata(m, "uid");
-    const namespace = readKeyMetadata(m, "namespace");
-    if (
-      live(k) &&
-      uid !== undefined &&
-      namespace !== undefined &&
-      readKeyMetadata(m, "managedBy") === MANAGED_BY.controller &&
-      readKeyMetadata(m, "cluster") === scope.clusterId &&
-      (scope.namespace === undefined || namespace === scope.namespace) &&
-      // Keys minted before the policy was recorded are never swept: their owner may have said Retain.
-      readKeyMetadata(m, "deletionPolicy") === "Revoke" &&
-      k.createdAt < scope.listedAt &&
-      !scope.exists(uid)
-    )
-      ids.push(k.id);
-  }
+  for (const k of keys) if (isStray(scope, k) && k.createdAt < scope.listedAt) ids.push(k.id);
   return ids;
+}
+
+/**
+ * When to sweep again: the first instant the youngest key left alone only for its age is old enough (past
+ * its `createdAt` plus `marginMs`), or null when no key waits. Without it such a key would wait for the next relist.
+ */
+export function nextSweepAt(scope: SweepScope, keys: Iterable<KeyRecord>, marginMs: number): number | null {
+  let at: number | null = null;
+  for (const k of keys)
+    if (isStray(scope, k) && k.createdAt >= scope.listedAt)
+      at = Math.max(at ?? 0, k.createdAt + marginMs + 1);
+  return at;
+}
+
+function isStray(scope: SweepScope, k: KeyRecord): boolean {
+  if (scope.clusterId === undefined) return false;
+  const m = k.metadata;
+  const uid = readKeyMetadata(m, "uid");
+  const namespace = readKeyMetadata(m, "namespace");
+  return (
+    live(k) &&
+    uid !== undefined &&
+    namespace !== undefined &&
+    readKeyMetadata(m, "managedBy") === MANAGED_BY.controller &&
+    readKeyMetadata(m, "cluster") === scope.clusterId &&
+    (scope.namespace === undefined || namespace === scope.namespace) &&
+    // Keys minted before the policy was recorded are never swept: their owner may have said Retain.
+    readKeyMetadata(m, "deletionPolicy") === "Revoke" &&
+    !scope.exists(uid)
+  );
 }

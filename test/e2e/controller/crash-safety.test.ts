@@ -73,9 +73,13 @@ async function keysOf(uid: string) {
   return res.body.data;
 }
 
-/** Exactly one active key — the one in status and in the Secret; every other live key is a previous key. */
-async function expectConverged(name: string): Promise<string> {
-  const o = await kube.waitReady(name, () => true, 30_000);
+/**
+ * Exactly one active key — the one in status and in the Secret; every other live key is a previous key.
+ * `replacing`: the key a rotation replaces. A rotation writes status only when it is done, so the ApiKey
+ * still reads Ready with the old key while the restarted controller finishes it: wait for the new one.
+ */
+async function expectConverged(name: string, replacing?: string): Promise<string> {
+  const o = await kube.waitReady(name, (x) => replacing === undefined || x.status?.keyId !== replacing, 30_000);
   const keyId = o.status?.keyId ?? "";
   const value = await waitFor("the Secret's key", () => kube.secretValue(name));
   const found = await ks.call("POST", "/v1/api_keys/introspect", { key: ks.adminKey, body: { key: value } });
@@ -155,7 +159,7 @@ describe("crash safety", () => {
       const before = await expectConverged(apiKey);
       await killAt(point(apiKey, before), () => annotate(apiKey, annotation));
       await controller();
-      const after = await expectConverged(apiKey);
+      const after = await expectConverged(apiKey, before);
       expect(after).not.toBe(before);
       const o = await kube.apiKey(apiKey);
       if (annotation.endsWith("rotate"))
@@ -185,12 +189,12 @@ describe("crash safety", () => {
       ...spec("restarts"),
       restartTargets: [{ kind: "Deployment", name: "consumer" }],
     });
-    await expectConverged("restarts");
+    const before = await expectConverged("restarts");
     await killAt(killPoints.afterWorkloadRestart(ns.name, "deployments", "consumer"), () =>
       annotate("restarts", "keys.ayra.ai/rotate"),
     );
     await controller();
-    const keyId = await expectConverged("restarts");
+    const keyId = await expectConverged("restarts", before);
     const d = await kube.rest.get<{
       metadata: { generation: number };
       spec: { template: { metadata: { annotations: Record<string, string> } } };
