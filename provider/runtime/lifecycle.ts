@@ -95,7 +95,12 @@ async function replaceKey(
   const client = ctx.client();
   const created = await client.createKey(createBody(inputs, now));
   ctx.strays.minted(created.id);
-  ctx.log.info("created replacement key", { slot: inputs.slot, keyId: created.id, reasons: plan.reasons });
+  ctx.log.info("created replacement key", {
+    slot: inputs.slot,
+    keyId: created.id,
+    reasons: plan.reasons,
+    ...(state.slot !== inputs.slot ? { movedFrom: state.slot, previousKeyId: state.keyId } : {}),
+  });
   if (!plan.graceForCurrentKey) return { key: created, secret: created.secret, previous: undefined };
   // The old key works until the grace ends, never past its own expiry.
   const deadline = graceDeadline(
@@ -198,7 +203,10 @@ async function supersede(ctx: LifecycleContext, previous: PreviousKey | undefine
   }
 }
 
-/** Name and metadata of the kept key, when they changed. */
+/**
+ * Name and metadata of the kept key, when they changed. The slot is the same (a new slot mints a key), so the
+ * ownership values are the key's own; only a legacy spelling is respelled, which the keys API allows.
+ */
 async function patchKept(
   ctx: LifecycleContext,
   state: ApiKeyState,
@@ -206,7 +214,7 @@ async function patchKept(
   plan: SlotPlan,
 ): Promise<void> {
   const renamed = plan.edit.inPlace.includes("displayName");
-  const relabeled = plan.edit.inPlace.some((f) => f !== "displayName") || state.slot !== inputs.slot;
+  const relabeled = plan.edit.inPlace.some((f) => f !== "displayName");
   if (!renamed && !relabeled) return;
   await ctx.client().updateKey(state.keyId, {
     ...(renamed ? { name: inputs.displayName } : {}),
