@@ -84,7 +84,12 @@ interface Minted {
   previous: PreviousKey | undefined;
 }
 
-/** A new key by create, the current one (if it still works) revoked at the end of the grace period. */
+/**
+ * A new key by create, the current one (if it still works) revoked at the end of the grace period. Also how a
+ * moved slot gets a key for its new URN: an owner is fixed at create. Like createSlot, no stable Idempotency-Key
+ * (the body carries a fresh expiry, so a retry would be refused as a reused key): a key a crashed run minted is
+ * found by its metadata and revoked by the sweep that follows.
+ */
 async function replaceKey(
   ctx: LifecycleContext,
   state: ApiKeyState,
