@@ -26,6 +26,8 @@ export function summarizeSlotPlan(input: SlotPlanInput, plan: SlotPlan): string 
       return "replace: the keys API no longer knows the key";
     case SLOT_REASONS.keyExpiring:
       return "roll: the key was scheduled to stop working outside Pulumi";
+    case SLOT_REASONS.ownerMoved:
+      return `new key: the resource moved from ${input.owner?.before} to ${input.owner?.after}; a key's owner cannot change`;
     case SLOT_REASONS.environment:
       return `replace: environment changed to ${input.after.environment}`;
     case SLOT_REASONS.spec:

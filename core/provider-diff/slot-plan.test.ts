@@ -21,6 +21,7 @@ function plan(
     after?: Partial<KeySpec>;
     key?: Partial<ObservedKey>;
     previousRevokeAt?: number | null;
+    owner?: { before: string; after: string };
     at?: number;
   } = {},
 ): SlotPlan {
@@ -29,6 +30,7 @@ function plan(
     after: { ...spec, ...overrides.after },
     key: { ...healthy, ...overrides.key },
     previousRevokeAt: overrides.previousRevokeAt ?? null,
+    ...(overrides.owner ? { owner: overrides.owner } : {}),
     now: overrides.at ?? now,
   });
 }
@@ -75,6 +77,34 @@ describe("planSlot", () => {
       action: "replace",
       reasons: [SLOT_REASONS.environment],
       grace: true,
+    },
+    {
+      name: "keeps the key when the owner is the same",
+      given: { owner: { before: "urn:a", after: "urn:a" } },
+      action: "keep",
+      reasons: [],
+      grace: false,
+    },
+    {
+      name: "replaces with grace when the owner moved, since a key's owner cannot change",
+      given: { owner: { before: "urn:a", after: "urn:b" } },
+      action: "replace",
+      reasons: [SLOT_REASONS.ownerMoved],
+      grace: true,
+    },
+    {
+      name: "replaces rather than rolls when the owner moved and the scopes changed",
+      given: { owner: { before: "urn:a", after: "urn:b" }, after: { scopes: ["agents:read"] } },
+      action: "replace",
+      reasons: [SLOT_REASONS.ownerMoved, SLOT_REASONS.spec],
+      grace: true,
+    },
+    {
+      name: "replaces without grace when the owner moved but the key was revoked",
+      given: { owner: { before: "urn:a", after: "urn:b" }, key: { status: "revoked" } },
+      action: "replace",
+      reasons: [SLOT_REASONS.keyRevoked, SLOT_REASONS.ownerMoved],
+      grace: false,
     },
     {
       name: "rolls when the rotation period has passed",

@@ -24,6 +24,11 @@ export interface SlotPlanInput {
   key: ObservedKey;
   /** When the previous key (kept for a grace period) stops working; null when there is none. */
   previousRevokeAt: number | null;
+  /**
+   * The owner the current key's metadata names and the one the slot needs now (a Pulumi resource's URN). A
+   * key's owner is fixed at create (the keys API refuses to rewrite it), so a different owner means a new key.
+   */
+  owner?: { before: string; after: string };
   now: number;
 }
 
@@ -43,6 +48,8 @@ export const SLOT_REASONS = {
   keyMissing: "KeyMissing",
   /** The current key is scheduled to stop working (a revocation scheduled outside this slot). */
   keyExpiring: "KeyExpiring",
+  /** The slot's owner changed (a renamed resource, a renamed stack): a key's owner cannot change. */
+  ownerMoved: "OwnerMoved",
   /** environment changed: the new key lives in the other environment. */
   environment: "EnvironmentChanged",
   /** scopes or expiry changed. */
@@ -77,6 +84,12 @@ const keyGone: Check = ({ key, now }) => {
   return undefined;
 };
 
+// Ownership metadata is immutable after create, so neither a patch nor a roll (which copies it) can follow.
+const ownerMoved: Check = ({ owner }) =>
+  owner !== undefined && owner.before !== owner.after
+    ? { action: "replace", reason: SLOT_REASONS.ownerMoved }
+    : undefined;
+
 const environmentChanged: Check = (_input, edit) =>
   edit.replaceEnvironment ? { action: "replace", reason: SLOT_REASONS.environment } : undefined;
 
@@ -93,6 +106,7 @@ const rotationIsDue: Check = ({ after, key, now }) => {
 
 const CHECKS: readonly Check[] = [
   keyGone,
+  ownerMoved,
   environmentChanged,
   rollingFieldsChanged,
   scheduledOutOfBand,

@@ -142,6 +142,20 @@ describe("diffSummary", () => {
       summary: "roll: scopes changed",
     },
     {
+      name: "says a renamed resource gets a new key, from which URN to which",
+      olds: {},
+      news: { slot: `${slot}-renamed` },
+      now: at,
+      summary: `new key: the resource moved from ${slot} to ${slot}-renamed; a key's owner cannot change`,
+    },
+    {
+      name: "says a renamed stack gets a new key",
+      olds: {},
+      news: { slot: slot.replace(":dev::", ":prod::") },
+      now: at,
+      summary: `new key: the resource moved from ${slot} to ${slot.replace(":dev::", ":prod::")}; a key's owner cannot change`,
+    },
+    {
       name: "says nothing for unknown inputs",
       olds: {},
       news: { scopes: UNKNOWN },

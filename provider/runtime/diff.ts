@@ -33,6 +33,8 @@ function planInput(state: ApiKeyState, inputs: ApiKeyInputs, now: number): SlotP
       expiresAt: parseTime(state.expiresAt),
     },
     previousRevokeAt: state.previousKeyId === undefined ? null : parseTime(state.previousRevokeAt),
+    // The slot (URN) is the key's owner in its metadata; a renamed resource or stack needs a key of its own.
+    owner: { before: state.slot, after: inputs.slot },
     now,
   };
 }
@@ -53,9 +55,9 @@ export function diffSummary(
   return summarizeSlotPlan(input, planSlot(input));
 }
 
-/** Provider bookkeeping that changes the state (and, for the slot, the key's metadata) but not the key. */
+/** Provider bookkeeping that changes the state but not the key (a new slot mints a key: see planFor). */
 export function bookkeepingChanged(state: ApiKeyState, inputs: ApiKeyInputs): boolean {
-  return state.slot !== inputs.slot || deletionReasonOf(state) !== deletionReasonOf(inputs);
+  return deletionReasonOf(state) !== deletionReasonOf(inputs);
 }
 
 export function diffState(state: ApiKeyState, news: Record<string, unknown>, now: number): DiffOutcome {

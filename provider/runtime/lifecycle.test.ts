@@ -10,7 +10,8 @@ import {
   type RevokeApiKeyRequest,
   type RollApiKeyRequest,
 } from "../../core/client/index.ts";
-import { createStrayFinder } from "./keys.ts";
+import { changedOwnershipMetadata } from "../../keyservice/service/ownership-metadata.ts";
+import { createBody, createStrayFinder } from "./keys.ts";
 import { createSlot, deleteSlot, type LifecycleContext, readSlot, updateSlot } from "./lifecycle.ts";
 import { resolveSettings } from "./settings.ts";
 import type { ApiKeyInputs, ApiKeyState } from "./state.ts";
@@ -110,6 +111,8 @@ class FakeKeysApi {
         api.calls.push(`revoke ${id} ${body.reason}${body.effective_at ? " scheduled" : ""}`);
         const key = api.get(id);
         if (key.status === "revoked") throw apiError(409, "key_already_revoked");
+        // An earlier deadline already stands; a later one never moves it.
+        if (body.effective_at && key.expiring_at !== null && key.expiring_at <= body.effective_at) return key;
         const next: ApiKey = body.effective_at
           ? { ...key, status: "expiring", expiring_at: body.effective_at }
           : { ...key, status: "revoked", revocation_reason: body.reason, expiring_at: null };
@@ -118,7 +121,13 @@ class FakeKeysApi {
       },
       async updateKey(id, body) {
         api.calls.push(`patch ${id}`);
-        const next = { ...api.get(id), ...body };
+        const key = api.get(id);
+        if (
+          body.metadata !== undefined &&
+          changedOwnershipMetadata(key.metadata, body.metadata) !== undefined
+        )
+          throw apiError(400, "immutable_field");
+        const next = { ...key, ...body };
         api.keys.set(id, next);
         return next;
       },
@@ -288,5 +297,97 @@ describe("the key slot lifecycle", () => {
       `revoke ${rolled.keyId} employee_departure`,
       `revoke ${rolled.previousKeyId} employee_departure`,
     ]);
+  });
+
+  const moved = `${slot}-renamed`;
+  const activeKeysOf = (api: FakeKeysApi, urn: string) =>
+    [...api.keys.values()].filter((k) => k.status === "active" && k.metadata.pulumi_urn === urn);
+
+  it("moves to a new slot by create, never patching the key's owner, and retires the old key after the grace period", async () => {
+    const api = new FakeKeysApi();
+    const state = await created(api);
+    api.now += DAY;
+    const { outs } = await updateSlot(context(api), state, { ...inputs, slot: moved });
+    expect(api.calls).toEqual(["create", `revoke ${state.keyId} replaced scheduled`, "list", "list"]);
+    expect(outs.keyId).not.toBe(state.keyId);
+    expect(outs.secret).not.toBe(state.secret);
+    expect(outs).toMatchObject({
+      slot: moved,
+      previousKeyId: state.keyId,
+      previousRevokeAt: new Date(api.now + 7 * DAY).toISOString(),
+    });
+    expect(activeKeysOf(api, moved).map((k) => k.id)).toEqual([outs.keyId]);
+    expect(api.get(outs.keyId).metadata).toMatchObject({
+      pulumi_urn: moved,
+      pulumi_stack: "urn:pulumi:dev::shop",
+    });
+    expect(api.get(state.keyId)).toMatchObject({ status: "expiring", metadata: { pulumi_urn: slot } });
+  });
+
+  it("leaves one live key for the new slot when a move is retried after a crash, keeping the old key's first deadline", async () => {
+    const api = new FakeKeysApi();
+    const state = await created(api);
+    // The interrupted run minted a key for the new slot and scheduled the old one, then lost both answers.
+    const lost = await api.client().createKey(createBody({ ...inputs, slot: moved }, api.now));
+    const firstDeadline = new Date(api.now + 7 * DAY).toISOString();
+    await api.client().revokeKey(state.keyId, { reason: "replaced", effective_at: firstDeadline });
+    api.now += DAY;
+    api.calls.length = 0;
+    const { outs } = await updateSlot(context(api), state, { ...inputs, slot: moved });
+    expect(api.calls).toEqual([
+      "create",
+      `revoke ${state.keyId} replaced scheduled`,
+      "list",
+      "list",
+      `revoke ${lost.id} unused`,
+    ]);
+    expect(activeKeysOf(api, moved).map((k) => k.id)).toEqual([outs.keyId]);
+    expect(outs).toMatchObject({ previousKeyId: state.keyId, previousRevokeAt: firstDeadline });
+    expect(api.get(state.keyId).expiring_at).toBe(firstDeadline);
+  });
+
+  it("moves a revoked key's slot by create with nothing to keep", async () => {
+    const api = new FakeKeysApi();
+    const state = await created(api);
+    await api.client().revokeKey(state.keyId, { reason: "compromised" });
+    api.calls.length = 0;
+    const { outs } = await updateSlot(
+      context(api),
+      { ...state, status: "revoked" },
+      { ...inputs, slot: moved },
+    );
+    expect(api.calls).toEqual(["create", "list", "list"]);
+    expect(outs.previousKeyId).toBeUndefined();
+    expect(activeKeysOf(api, moved).map((k) => k.id)).toEqual([outs.keyId]);
+  });
+
+  it("respells a legacy-spelled key's metadata in place when its owner field changes, keeping the key", async () => {
+    const api = new FakeKeysApi();
+    const metadata = {
+      "managed-by": "ayra-keys-pulumi",
+      "pulumi-urn": slot,
+      "pulumi-stack": "urn:pulumi:dev::shop",
+    };
+    const legacy = api.mint({ ...inputs, name: inputs.displayName, metadata }, null);
+    const { secret: _s, ...fields } = legacy;
+    const state: ApiKeyState = {
+      ...inputs,
+      keyId: legacy.id,
+      secret: legacy.secret,
+      redacted: fields.redacted,
+      status: "active",
+      createdAt: fields.created_at,
+      expiresAt: fields.expires_at,
+      rotateAfter: null,
+    };
+    const { outs } = await updateSlot(context(api), state, { ...inputs, owner: "web-team" });
+    expect(api.calls).toEqual([`patch ${legacy.id}`]);
+    expect(outs).toMatchObject({ keyId: legacy.id, secret: legacy.secret, owner: "web-team" });
+    expect(api.get(legacy.id).metadata).toEqual({
+      managed_by: "ayra-keys-pulumi",
+      pulumi_urn: slot,
+      pulumi_stack: "urn:pulumi:dev::shop",
+      owner: "web-team",
+    });
   });
 });

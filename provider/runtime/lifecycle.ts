@@ -84,7 +84,12 @@ interface Minted {
   previous: PreviousKey | undefined;
 }
 
-/** A new key by create, the current one (if it still works) revoked at the end of the grace period. */
+/**
+ * A new key by create, the current one (if it still works) revoked at the end of the grace period. Also how a
+ * moved slot gets a key for its new URN: an owner is fixed at create. Like createSlot, no stable Idempotency-Key
+ * (the body carries a fresh expiry, so a retry would be refused as a reused key): a key a crashed run minted is
+ * found by its metadata and revoked by the sweep that follows.
+ */
 async function replaceKey(
   ctx: LifecycleContext,
   state: ApiKeyState,
@@ -95,7 +100,12 @@ async function replaceKey(
   const client = ctx.client();
   const created = await client.createKey(createBody(inputs, now));
   ctx.strays.minted(created.id);
-  ctx.log.info("created replacement key", { slot: inputs.slot, keyId: created.id, reasons: plan.reasons });
+  ctx.log.info("created replacement key", {
+    slot: inputs.slot,
+    keyId: created.id,
+    reasons: plan.reasons,
+    ...(state.slot !== inputs.slot ? { movedFrom: state.slot, previousKeyId: state.keyId } : {}),
+  });
   if (!plan.graceForCurrentKey) return { key: created, secret: created.secret, previous: undefined };
   // The old key works until the grace ends, never past its own expiry.
   const deadline = graceDeadline(
@@ -198,7 +208,10 @@ async function supersede(ctx: LifecycleContext, previous: PreviousKey | undefine
   }
 }
 
-/** Name and metadata of the kept key, when they changed. */
+/**
+ * Name and metadata of the kept key, when they changed. The slot is the same (a new slot mints a key), so the
+ * ownership values are the key's own; only a legacy spelling is respelled, which the keys API allows.
+ */
 async function patchKept(
   ctx: LifecycleContext,
   state: ApiKeyState,
@@ -206,7 +219,7 @@ async function patchKept(
   plan: SlotPlan,
 ): Promise<void> {
   const renamed = plan.edit.inPlace.includes("displayName");
-  const relabeled = plan.edit.inPlace.some((f) => f !== "displayName") || state.slot !== inputs.slot;
+  const relabeled = plan.edit.inPlace.some((f) => f !== "displayName");
   if (!renamed && !relabeled) return;
   await ctx.client().updateKey(state.keyId, {
     ...(renamed ? { name: inputs.displayName } : {}),

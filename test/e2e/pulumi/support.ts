@@ -20,6 +20,8 @@ export interface KeysProxy {
   url: string;
   /** Every request the provider made since the last reset: `METHOD /path` (query dropped). */
   calls: string[];
+  /** The status the keys service answered each call with, in the order the answers came (same reset). */
+  answers: { call: string; status: number }[];
   reset(): void;
   /** Acts at the instant the keys service has answered a matching call; that answer never reaches the provider. */
   onAnswer: AnswerTrigger["arm"];
@@ -29,6 +31,7 @@ export interface KeysProxy {
 /** Forwards to the keys service and counts: the provider's keys-API traffic, seen from outside. */
 export async function startKeysProxy(target: () => string): Promise<KeysProxy> {
   const calls: string[] = [];
+  const answers: { call: string; status: number }[] = [];
   const trigger = createAnswerTrigger();
   const server: Server = createServer((req, res) => {
     const method = req.method ?? "GET";
@@ -40,6 +43,7 @@ export async function startKeysProxy(target: () => string): Promise<KeysProxy> {
       { method: req.method, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
         const status = answer.statusCode ?? 502;
+        answers.push({ call: `${method} ${path}`, status });
         if (trigger.wants(method, path, status)) {
           const chunks: Buffer[] = [];
           answer.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -60,8 +64,10 @@ export async function startKeysProxy(target: () => string): Promise<KeysProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    answers,
     reset: () => {
       calls.length = 0;
+      answers.length = 0;
     },
     onAnswer: (match, action) => trigger.arm(match, action),
     close: () =>
