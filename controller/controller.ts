@@ -263,7 +263,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await elector?.stop();
         await drift.stop();
-        await retirement.idle();
+        await retirement.stop();
         await Promise.all(watches.all.map((i) => i.stop()));
         await events.flush();
         http?.server.closeAllConnections();
