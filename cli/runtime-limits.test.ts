@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS, missingEnv, missingFlags } from "./runtime-limits.ts";
+import {
+  CONTROLLER_COMMAND_LINE_FLAGS,
+  CONTROLLER_ENV,
+  CONTROLLER_NODE_FLAGS,
+  missingEnv,
+  missingFlags,
+} from "./runtime-limits.ts";
 
 describe("the controller's runtime limits", () => {
   it.each([
@@ -38,5 +44,15 @@ describe("the controller's runtime limits", () => {
       "--max-old-space-size",
       "--max-semi-space-size",
     ]);
+  });
+
+  it("adds the command-line-only flags even when NODE_OPTIONS holds the limits (as in the Deployment)", () => {
+    const wanted = [...CONTROLLER_NODE_FLAGS, ...CONTROLLER_COMMAND_LINE_FLAGS];
+    const given = { execArgv: [], nodeOptions: CONTROLLER_NODE_FLAGS.join(" ") };
+    expect(missingFlags(wanted, given)).toEqual([...CONTROLLER_COMMAND_LINE_FLAGS]);
+  });
+
+  it("asks V8 to favour memory over speed", () => {
+    expect(CONTROLLER_COMMAND_LINE_FLAGS).toContain("--optimize-for-size");
   });
 });

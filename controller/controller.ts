@@ -13,6 +13,7 @@ import { Retirement } from "./keys/retire.ts";
 import { EventRecorder } from "./kube/events.ts";
 import type { KubeAccess } from "./kube/kubeconfig.ts";
 import { LeaderElector } from "./kube/leader-election.ts";
+import { projectReadOnly, projectSecret } from "./kube/projections.ts";
 import { KubeRest } from "./kube/rest.ts";
 import type { KubeObject, SecretObject } from "./kube/types.ts";
 import { createControllerLogger } from "./logger.ts";
@@ -109,8 +110,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const queue = new WorkQueue({ timers });
   const facts = new KeyFacts();
   const secretIndex = new SecretIndex();
-  const latestApiKeys = new LatestWrites<ApiKeyObject>(() => timers.now());
-  const latestSecrets = new LatestWrites<SecretObject>(() => timers.now());
+  const latestApiKeys = new LatestWrites<ApiKeyObject>(() => timers.now(), projectReadOnly);
+  const latestSecrets = new LatestWrites<SecretObject>(() => timers.now(), projectSecret);
   const refusals = new Refusals();
   let leading = false;
 
@@ -262,7 +263,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await elector?.stop();
         await drift.stop();
-        await retirement.idle();
+        await retirement.stop();
         await Promise.all(watches.all.map((i) => i.stop()));
         await events.flush();
         http?.server.closeAllConnections();

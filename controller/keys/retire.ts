@@ -22,7 +22,12 @@ export interface RetirementOptions {
   /** Timers (a test's fake clock, or the real ones). */
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => void;
+  /** Each revocation (retries included) is aborted after this long; the next sweep finds the key again. */
+  callTimeoutMs?: number;
 }
+
+/** The default bound on one revocation call, retries included. */
+export const REVOKE_TIMEOUT_MS = 30_000;
 
 /**
  * Relists can race with creates, and our clock with the keys service's: keys minted less than this before a
@@ -32,6 +37,7 @@ export const SWEEP_MARGIN_MS = 10_000;
 
 export class Retirement {
   readonly #o: RetirementOptions;
+  readonly #stop = new AbortController();
   #chain: Promise<void> = Promise.resolve();
   #resweepAt: number | null = null;
 
@@ -89,12 +95,21 @@ export class Retirement {
     return this.#chain;
   }
 
+  /** Aborts the revocation in flight and every pass not begun; resolves when none is running. */
+  stop(): Promise<void> {
+    this.#stop.abort(new Error("the controller is stopping"));
+    return this.#chain;
+  }
+
   #run(what: string, pick: () => string[], after?: () => void): void {
     this.#chain = this.#chain.then(async () => {
+      if (this.#stop.signal.aborted) return;
       const ids = pick();
+      const timeoutMs = this.#o.callTimeoutMs ?? REVOKE_TIMEOUT_MS;
       try {
         for (const id of ids) {
-          const done = await revokeUnlessGone(this.#o.keys, id, { reason: "project_ended" });
+          const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(timeoutMs)]);
+          const done = await revokeUnlessGone(this.#o.keys, id, { reason: "project_ended" }, { signal });
           if (done !== undefined) this.#o.metrics.revocations.inc({ reason: "project_ended" });
           this.#o.facts.markRevoked(id);
         }

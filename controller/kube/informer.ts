@@ -1,6 +1,6 @@
 // A list-and-watch cache that owns its restarts (client-node's informer can stop for good after an error):
 // capped exponential backoff, relist on 410 Gone, bookmarks to keep the resourceVersion fresh, and a health
-// flag the readiness probe reads. managedFields are dropped from cached objects to keep memory small.
+// flag the readiness probe reads. The cache keeps a projection of each object (managedFields always dropped).
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createInterface } from "node:readline";
@@ -18,6 +18,8 @@ export interface InformerOptions<T extends KubeObject> {
   labelSelector?: string;
   fieldSelector?: string;
   logger: Logger;
+  /** What the cache keeps of each object (see projections.ts); by default all but managedFields. */
+  project?: (obj: T) => T;
   onEvent?: (event: InformerEvent, obj: T) => void;
   /** After each full list (the first and every relist) has been applied; `startedAt` is when it began. */
   onListed?: (startedAt: number) => void;
@@ -116,7 +118,7 @@ export class Informer<T extends KubeObject> {
         limit: 500,
         continue: token,
       });
-      for (const item of page.items) fresh.set(objectKey(item), slim(item));
+      for (const item of page.items) fresh.set(objectKey(item), this.#project(item));
       token = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion ?? "";
     } while (token !== undefined);
@@ -139,6 +141,10 @@ export class Informer<T extends KubeObject> {
       this.#synced = true;
       for (const w of this.#syncWaiters.splice(0)) w();
     }
+  }
+
+  #project(obj: T): T {
+    return this.#o.project ? this.#o.project(obj) : slim(obj);
   }
 
   #emit(event: InformerEvent, obj: T): void {
@@ -214,7 +220,7 @@ export class Informer<T extends KubeObject> {
     switch (event.type) {
       case "ADDED":
       case "MODIFIED": {
-        const slimmed = slim(obj);
+        const slimmed = this.#project(obj);
         const key = objectKey(slimmed);
         const existed = this.#items.has(key);
         this.#items.set(key, slimmed);
@@ -224,7 +230,7 @@ export class Informer<T extends KubeObject> {
       case "DELETED": {
         const key = objectKey(obj);
         this.#items.delete(key);
-        this.#emit("delete", slim(obj));
+        this.#emit("delete", this.#project(obj));
         break;
       }
       case "BOOKMARK":

@@ -14,11 +14,14 @@ function notOlder(cached: string | undefined, mine: string | undefined): boolean
 export class LatestWrites<T extends KubeObject> {
   readonly #items = new Map<string, { obj: T; at: number }>();
   readonly #now: () => number;
-  constructor(now: () => number) {
+  readonly #project: (obj: T) => T;
+  /** `project` trims a written object as the informer's cache would (see kube/projections.ts). */
+  constructor(now: () => number, project: (obj: T) => T = (obj) => obj) {
     this.#now = now;
+    this.#project = project;
   }
   remember(key: string, obj: T): void {
-    this.#items.set(key, { obj, at: this.#now() });
+    this.#items.set(key, { obj: this.#project(obj), at: this.#now() });
   }
   /** Called for every informer event: once the cache holds our write (or a later one), forget it. */
   observe(key: string, obj: T | undefined): void {

@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../../core/planner/types.ts";
 import { Informer, type InformerEvent } from "../kube/informer.ts";
+import { projectNamespace, projectReadOnly, projectSecret } from "../kube/projections.ts";
 import type { KubeRest } from "../kube/rest.ts";
 import { type KubeObject, objectKey, type SecretObject } from "../kube/types.ts";
 import type { LatestWrites } from "../reconcile/latest.ts";
@@ -41,6 +42,7 @@ export function createWatches(o: WatchesOptions): Watches {
     name: "apikeys",
     rest,
     path: paths.apiKeys(namespace),
+    project: projectReadOnly,
     logger,
     onEvent: (event, obj) => {
       const key = objectKey(obj);
@@ -59,6 +61,7 @@ export function createWatches(o: WatchesOptions): Watches {
     rest,
     path: paths.secrets(namespace),
     labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+    project: projectSecret,
     logger,
     onEvent: (event, obj) => {
       const key = objectKey(obj);
@@ -76,6 +79,7 @@ export function createWatches(o: WatchesOptions): Watches {
     name: "apikeypolicies",
     rest,
     path: paths.policies(),
+    project: projectReadOnly,
     logger,
     onEvent: () => enqueueAll(),
   });
@@ -84,6 +88,7 @@ export function createWatches(o: WatchesOptions): Watches {
     rest,
     path: paths.namespaces(),
     ...(namespace ? { fieldSelector: `metadata.name=${namespace}` } : {}),
+    project: projectNamespace,
     logger,
     onEvent: (event, obj) => {
       if (event === "update") enqueueAll(obj.metadata.name);

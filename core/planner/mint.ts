@@ -6,7 +6,7 @@
 // write. A key minted before a crash but not yet in the Secret is found again the same way: its request is
 // rebuilt (its expiry read back from the key) and replayed, so the keys service answers with that same key.
 import { createHash } from "node:crypto";
-import { expiryFor as expiryOf } from "../rotation/deadlines.ts";
+import { expiryFor } from "../rotation/deadlines.ts";
 import { gracePeriodMs } from "../rotation/rotation-due.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { expiryMatches, keyMetadataFor } from "./own-keys.ts";
@@ -46,7 +46,7 @@ function unplaced(ctx: MintContext, key: KeyRecord): boolean {
  * The expiry to send: the candidate's own when it is what the spec asks for (a replay), or the unanswered
  * request's (its retry), else a fresh one.
  */
-function expiryFor(
+function expiryToSend(
   ctx: MintContext,
   candidate: KeyRecord | undefined,
   unanswered: string | null | undefined,
@@ -59,7 +59,7 @@ function expiryFor(
     expiryMatches(candidate, spec)
   )
     return candidate.expiresAt === null ? null : iso(candidate.expiresAt);
-  const at = expiryOf(spec, now);
+  const at = expiryFor(spec, now);
   return at === null ? null : iso(at);
 }
 
@@ -87,7 +87,7 @@ export function createRequest(ctx: MintContext): MintRequest {
     u?.operation === "Create" && u.idempotencyKey.startsWith(prefix) && sameExceptExpiry(u.body, body)
       ? u.body.expires_at
       : undefined;
-  body.expires_at = expiryFor(ctx, candidate, retry);
+  body.expires_at = expiryToSend(ctx, candidate, retry);
   return { operation: "Create", idempotencyKey: `${prefix}${digest(body)}`, body };
 }
 
@@ -104,7 +104,7 @@ export function rollRequest(ctx: MintContext, from: KeyRecord): MintRequest {
     u?.operation === "Roll" && u.idempotencyKey.startsWith(prefix) && sameExceptExpiry(u.body, body)
       ? u.body.expires_at
       : undefined;
-  body.expires_at = expiryFor(ctx, candidate, retry);
+  body.expires_at = expiryToSend(ctx, candidate, retry);
   return { operation: "Roll", idempotencyKey: `${prefix}${digest(body)}`, fromKeyId: from.id, body };
 }
 

@@ -1,8 +1,9 @@
 // Which keys are this ApiKey's: only a key whose metadata names it (cluster id, namespace, name, uid, and our
 // managed_by) is ever rolled, revoked or patched. The keys service keeps that metadata immutable, so a
 // tenant who may write the ApiKey's status, annotations or Secret cannot point the controller at another key.
-import { parseDuration } from "../domain/durations.ts";
+
 import { KEY_METADATA, MANAGED_BY, readKeyMetadata } from "../keys/key-metadata.ts";
+import { expiryFor } from "../rotation/deadlines.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
 import { SPEC_DEFAULTS } from "../spec/key-spec.ts";
 import type { KeyRecord, Snapshot } from "./types.ts";
@@ -46,13 +47,13 @@ export function cosmeticDrift(key: KeyRecord, desired: Record<string, string>, n
 /** Clock skew and latency between our `now` and the keys service's created_at. */
 const LIFETIME_TOLERANCE_MS = 60_000;
 
-/** Whether the key's expiry is what the spec asks for (the lifetime for expiresAfter, the instant for expiresAt). */
+/** Whether the key's expiry is what the spec asks for, had it been minted at its creation (core/rotation's rule). */
 export function expiryMatches(key: Pick<KeyRecord, "createdAt" | "expiresAt">, spec: KeySpec): boolean {
-  if (spec.expiresAt !== undefined) return key.expiresAt === Date.parse(spec.expiresAt);
-  if (spec.expiresAfter === undefined) return key.expiresAt === null;
-  if (key.expiresAt === null) return false;
-  const lifetime = key.expiresAt - key.createdAt;
-  return Math.abs(lifetime - parseDuration(spec.expiresAfter)) <= LIFETIME_TOLERANCE_MS;
+  const wanted = expiryFor(spec, key.createdAt);
+  if (wanted === null || key.expiresAt === null) return wanted === key.expiresAt;
+  // A fixed instant is exact; a lifetime is measured from the service's created_at, not our clock.
+  const tolerance = spec.expiresAt !== undefined ? 0 : LIFETIME_TOLERANCE_MS;
+  return Math.abs(key.expiresAt - wanted) <= tolerance;
 }
 
 export function sameScopes(a: readonly string[], b: readonly string[]): boolean {

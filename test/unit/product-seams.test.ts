@@ -8,9 +8,6 @@ const root = resolve(import.meta.dirname, "..", "..");
 const PRODUCT = ["controller", "core", "keyservice", "provider", "cli"] as const;
 const TEST_DIR = join(root, "test");
 
-// Seams whose move under test/ lands with the provider's crash tests; tolerated until then, and only these.
-const MOVING = new Set(["provider/runtime/settings.ts", "provider/runtime/fault.ts"]);
-
 /** The product's source files: what tsconfig.build.json compiles (tests excluded). */
 function productFiles(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
@@ -72,9 +69,9 @@ describe.each(PRODUCT)("%s/", (dir) => {
   });
 
   it("reads no fault switch from the environment", () => {
-    const found = files
-      .filter((f) => !MOVING.has(f))
-      .flatMap((f) => faultSwitches(readFileSync(join(root, f), "utf8")).map((s) => `${f}: ${s}`));
+    const found = files.flatMap((f) =>
+      faultSwitches(readFileSync(join(root, f), "utf8")).map((s) => `${f}: ${s}`),
+    );
     expect(found).toEqual([]);
   });
 

@@ -5,7 +5,11 @@
 // every minted key carries). A kill point the controller never reaches fails the test.
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from "../../../cli/runtime-limits.ts";
+import {
+  CONTROLLER_COMMAND_LINE_FLAGS,
+  CONTROLLER_ENV,
+  CONTROLLER_NODE_FLAGS,
+} from "../../../cli/runtime-limits.ts";
 import {
   type ControllerProcess,
   type ControllerProxies,
@@ -260,7 +264,8 @@ describe("the controller process", () => {
     const pid = c.process.child.pid ?? 0;
     const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
     const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
-    for (const flag of CONTROLLER_NODE_FLAGS) expect(args).toContain(flag);
+    for (const flag of [...CONTROLLER_NODE_FLAGS, ...CONTROLLER_COMMAND_LINE_FLAGS])
+      expect(args).toContain(flag);
     for (const [name, value] of Object.entries(CONTROLLER_ENV)) expect(env).toContain(`${name}=${value}`);
     expect(args).toContain("controller");
   });
