@@ -8,6 +8,7 @@ import { createKeysClient } from "../core/client/index.ts";
 import type { ApiKey } from "../core/client/types.ts";
 import { KEY_METADATA, MANAGED_BY, readKeyMetadata } from "../core/keys/key-metadata.ts";
 import { DriftWatcher } from "./keys/drift.ts";
+import { httpFetch } from "./keys/http-fetch.ts";
 import { KeyFacts } from "./keys/key-facts.ts";
 import { Retirement } from "./keys/retire.ts";
 import { EventRecorder } from "./kube/events.ts";
@@ -97,6 +98,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     apiKey: options.keysApiKey,
     timeoutMs: options.keysApiTimeoutMs ?? 10_000,
     userAgent: "ayra-keys-controller",
+    fetch: httpFetch,
     onRequest: (i) =>
       metrics.keysApiRequests.inc({
         operation: i.operation,

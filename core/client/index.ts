@@ -11,7 +11,12 @@ export {
   type NetworkFailure,
 } from "./errors.ts";
 export { newIdempotencyKey } from "./idempotency.ts";
-export { CLIENT_DEFAULTS, type KeysClientOptions } from "./options.ts";
+export {
+  CLIENT_DEFAULTS,
+  type KeysClientOptions,
+  type KeysFetch,
+  type KeysFetchResponse,
+} from "./options.ts";
 export type { KeysRequestInfo } from "./request.ts";
 export { revokeUnlessGone } from "./revoke-unless-gone.ts";
 export type * from "./types.ts";

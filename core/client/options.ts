@@ -3,6 +3,24 @@ import { newIdempotencyKey } from "./idempotency.ts";
 import type { KeysRequestInfo, TransportConfig } from "./request.ts";
 import type { RetryConfig } from "./retry.ts";
 
+/** The part of `fetch` the client uses, so a process may bring a lighter one (the global `fetch` fits). */
+export type KeysFetch = (
+  url: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body: string | null;
+    signal: AbortSignal;
+    redirect: "manual";
+  },
+) => Promise<KeysFetchResponse>;
+
+export interface KeysFetchResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
 export interface KeysClientOptions {
   /** The server root, e.g. `https://keys.example.com` (a trailing `/v1` is accepted and dropped). */
   baseUrl: string;
@@ -18,7 +36,8 @@ export interface KeysClientOptions {
     /** Backoff cap, and the longest Retry-After the client will wait out; default 10 000. */
     maxDelayMs?: number;
   };
-  fetch?: typeof fetch;
+  /** The HTTP call; default the global `fetch`. Any implementation of the part the client uses will do. */
+  fetch?: KeysFetch;
   userAgent?: string;
   /** Called after every attempt, for logs and metrics; the client itself never logs. */
   onRequest?: (info: KeysRequestInfo) => void;

@@ -1,4 +1,5 @@
 import { KeysApiError, KeysApiNetworkError, type NetworkFailure } from "./errors.ts";
+import type { KeysFetch, KeysFetchResponse } from "./options.ts";
 import { isRetryableStatus, parseRetryAfter } from "./retry.ts";
 import type { ErrorType } from "./types.ts";
 
@@ -39,7 +40,7 @@ export interface TransportConfig {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
-  fetch: typeof fetch;
+  fetch: KeysFetch;
   userAgent: string;
   onRequest: ((info: KeysRequestInfo) => void) | undefined;
   now: () => number;
@@ -61,7 +62,7 @@ export function createTransport(config: TransportConfig): Send {
       const { operation, method, path } = request;
       notify(config.onRequest, { operation, method, path, status, attempt, durationMs, requestId, failure });
     };
-    let response: Response | undefined;
+    let response: KeysFetchResponse | undefined;
     let text: string;
     try {
       response = await config.fetch(`${config.baseUrl}${request.path}${request.query ?? ""}`, {
@@ -117,7 +118,7 @@ function notify(hook: TransportConfig["onRequest"], info: KeysRequestInfo): void
   }
 }
 
-function interpret(response: Response, text: string, header: string | null, now: number): unknown {
+function interpret(response: KeysFetchResponse, text: string, header: string | null, now: number): unknown {
   const { status } = response;
   const requestId = header ?? undefined;
   if (status >= 200 && status < 300) {
