@@ -9,8 +9,13 @@ export interface LogOptions {
   base: { service: string };
   /** Paths whose values are replaced by the censor. */
   redact: { paths: string[]; censor: string };
+  /** Masks key-shaped literals in a call's message arguments. */
+  hooks: { logMethod(this: unknown, args: unknown[], method: (...args: unknown[]) => void): void };
+  /** Masks key-shaped literals in a line's fields. */
+  formatters: { log(fields: Record<string, unknown>): Record<string, unknown> };
 }
 
+/** Every option a shell's logger needs, masking included: pass it to the logging library as it is. */
 export function maskedLogOptions(options: { service: string; level?: string }): LogOptions {
   return {
     level: options.level ?? process.env.AYRA_KEYS_LOG_LEVEL ?? "info",
@@ -19,6 +24,12 @@ export function maskedLogOptions(options: { service: string; level?: string }): 
       paths: ["secret", "*.secret", "headers.authorization", "req.headers.authorization"],
       censor: "[redacted]",
     },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, maskLogArguments(args));
+      },
+    },
+    formatters: { log: maskLogFields },
   };
 }
 
