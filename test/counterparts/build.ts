@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the real test counterparts (etcd, kube-apiserver, kubectl, the Pulumi CLI) from the pinned
+// Builds the real test counterparts (etcd, kube-apiserver, kubectl, the Pulumi CLI, Helm, promtool) from the pinned
 // wrapper modules beside this file, into a cache keyed by version: a warm run only checks that the
 // binaries exist. `npm run counterparts` runs it; the test setup calls ensureCounterparts() too.
 import { spawn, spawnSync } from "node:child_process";
@@ -15,6 +15,8 @@ interface Versions {
   kubernetesStaging: string;
   etcd: string;
   pulumi: string;
+  helm: string;
+  prometheus: string;
 }
 
 export const versions: Versions = JSON.parse(readFileSync(join(here, "versions.json"), "utf8"));
@@ -57,6 +59,23 @@ const counterparts: Counterpart[] = [
     ldflags: ["-s", "-w", `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${versions.pulumi}`],
     coldSeconds: 180,
   },
+  {
+    module: "helm",
+    version: versions.helm,
+    packages: ["helm.sh/helm/v3/cmd/helm"],
+    output: "helm",
+    ldflags: ["-s", "-w", `-X helm.sh/helm/v3/internal/version.version=${versions.helm}`],
+    coldSeconds: 60,
+  },
+  {
+    module: "promtool",
+    version: versions.prometheus,
+    packages: ["github.com/prometheus/prometheus/cmd/promtool"],
+    output: "promtool",
+    tags: ["netgo", "builtinassets"],
+    ldflags: ["-s", "-w", `-X github.com/prometheus/common/version.Version=${versions.prometheus}`],
+    coldSeconds: 190,
+  },
 ];
 
 export interface CounterpartPaths {
@@ -67,6 +86,8 @@ export interface CounterpartPaths {
   pulumi: string;
   /** Folder holding pulumi-resource-pulumi-nodejs: put it on PATH for the Pulumi engine. */
   launchers: string;
+  helm: string;
+  promtool: string;
 }
 
 export function cacheRoot(): string {
@@ -85,7 +106,13 @@ function outputs(c: Counterpart): string[] {
 }
 
 export function counterpartPaths(): CounterpartPaths {
-  const [etcd, kubernetes, pulumi] = counterparts as [Counterpart, Counterpart, Counterpart];
+  const [etcd, kubernetes, pulumi, helm, promtool] = counterparts as [
+    Counterpart,
+    Counterpart,
+    Counterpart,
+    Counterpart,
+    Counterpart,
+  ];
   return {
     etcd: join(binDir(etcd), "etcd"),
     kubeApiserver: join(binDir(kubernetes), "kube-apiserver"),
@@ -93,6 +120,8 @@ export function counterpartPaths(): CounterpartPaths {
     pulumiRoot: dirname(binDir(pulumi)),
     pulumi: join(binDir(pulumi), "pulumi"),
     launchers: join(here, "launchers"),
+    helm: join(binDir(helm), "helm"),
+    promtool: join(binDir(promtool), "promtool"),
   };
 }
 
@@ -103,7 +132,7 @@ function isBuilt(c: Counterpart): boolean {
 export class GoMissingError extends Error {
   constructor() {
     super(
-      "Go is needed to build the test counterparts (etcd, kube-apiserver, kubectl, pulumi) but `go` is not on PATH. " +
+      "Go is needed to build the test counterparts (etcd, kube-apiserver, kubectl, pulumi, helm, promtool) but `go` is not on PATH. " +
         "Install Go 1.26 (https://go.dev/dl/) and run `npm run counterparts` again.",
     );
     this.name = "GoMissingError";
