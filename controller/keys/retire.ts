@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import type { KeysClient } from "../../core/client/index.ts";
 import { revokeUnlessGone } from "../../core/client/revoke-unless-gone.ts";
-import { keysToRetire, nextSweepAt, strayKeysOfDeleted } from "../../core/planner/retire.ts";
+import { keysToRetire, nextSweepAt, SWEEP_MARGIN_MS, strayKeysOfDeleted } from "../../core/planner/retire.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { ApiKeyObject } from "../reconcile/objects.ts";
 import type { KeyFacts } from "./key-facts.ts";
@@ -28,12 +28,6 @@ export interface RetirementOptions {
 
 /** The default bound on one revocation call, retries included. */
 export const REVOKE_TIMEOUT_MS = 30_000;
-
-/**
- * Relists can race with creates, and our clock with the keys service's: keys minted less than this before a
- * relist began are left to the next sweep.
- */
-export const SWEEP_MARGIN_MS = 10_000;
 
 export class Retirement {
   readonly #o: RetirementOptions;

@@ -5,6 +5,12 @@
 import { MANAGED_BY, readKeyMetadata } from "../keys/key-metadata.ts";
 import type { KeyRecord } from "./types.ts";
 
+/**
+ * Relists can race with creates, and our clock with the keys service's: keys minted less than this before a
+ * relist began are left to the next sweep.
+ */
+export const SWEEP_MARGIN_MS = 10_000;
+
 const live = (k: KeyRecord) => k.status === "active" || k.status === "expiring";
 
 /** On a delete event: the deleted ApiKey's live keys, unless its last spec said Retain. */

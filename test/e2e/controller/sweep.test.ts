@@ -2,7 +2,7 @@
 // that follows the next controller's first list. Keys whose ApiKey said Retain, and keys of ApiKeys that
 // still exist, stay active.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { SWEEP_MARGIN_MS } from "../../../controller/keys/retire.ts";
+import { SWEEP_MARGIN_MS } from "../../../core/planner/retire.ts";
 import {
   type ControllerProcess,
   type ControllerTestBed,
