@@ -54,5 +54,6 @@ describe("the controller's runtime limits", () => {
 
   it("asks V8 to favour memory over speed", () => {
     expect(CONTROLLER_COMMAND_LINE_FLAGS).toContain("--optimize-for-size");
+    expect(CONTROLLER_COMMAND_LINE_FLAGS).toContain("--lite-mode");
   });
 });
