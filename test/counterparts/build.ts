@@ -3,7 +3,7 @@
 // wrapper modules beside this file, into a cache keyed by version: a warm run only checks that the
 // binaries exist. `npm run counterparts` runs it; the test setup calls ensureCounterparts() too.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -176,6 +176,9 @@ async function build(c: Counterpart, log: (line: string) => void): Promise<void>
           : reject(new Error(`go build for ${c.module} failed (exit ${code ?? signal})`)),
       );
     });
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
   } finally {
     clearInterval(ticker);
   }
@@ -184,6 +187,54 @@ async function build(c: Counterpart, log: (line: string) => void): Promise<void>
   mkdirSync(dirname(final), { recursive: true });
   renameSync(staging, final);
   log(`built ${c.module} ${c.version} in ${Math.round((Date.now() - started) / 1000)} s → ${final}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds `c` unless another process is building it already (a test run started beside `npm run
+ * counterparts`): then waits for that build instead of starting a second one on the same cores.
+ */
+async function buildOnce(c: Counterpart, log: (line: string) => void): Promise<void> {
+  const lock = `${dirname(binDir(c))}.building`;
+  mkdirSync(dirname(lock), { recursive: true });
+  for (;;) {
+    if (isBuilt(c)) return;
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch {
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(lock, "utf8"));
+      } catch {
+        continue; // released meanwhile
+      }
+      if (!Number.isInteger(holder) || holder <= 0) {
+        // Created but not written yet.
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      if (!alive(holder)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      log(`${c.module} ${c.version}: waiting for the build in process ${holder}`);
+      while (alive(holder) && existsSync(lock)) await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+  try {
+    await build(c, log);
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }
 
 export interface EnsureOptions {
@@ -196,7 +247,7 @@ export async function ensureCounterparts(options: EnsureOptions = {}): Promise<C
   const missing = counterparts.filter((c) => !isBuilt(c));
   if (missing.length > 0) {
     if (spawnSync("go", ["version"], { stdio: "ignore" }).status !== 0) throw new GoMissingError();
-    for (const c of missing) await build(c, log);
+    for (const c of missing) await buildOnce(c, log);
   }
   for (const c of counterparts)
     if (!missing.includes(c)) log(`${c.module} ${c.version}: cached in ${binDir(c)}`);
