@@ -21,9 +21,11 @@ export interface DevFlags {
 export async function runDev(flags: DevFlags): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   let stopRequested = false;
+  const stopping = new AbortController();
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       stopRequested = true;
+      stopping.abort(); // a build in progress stops too
       resolve();
     };
     process.once("SIGINT", stop);
@@ -50,7 +52,7 @@ export async function runDev(flags: DevFlags): Promise<void> {
   try {
     const cluster: Cluster = flags.kubeconfig
       ? { kubeconfig: flags.kubeconfig }
-      : await localCluster(flags.dataDir, out, report);
+      : await localCluster({ dataDir: flags.dataDir, out, report, signal: stopping.signal });
     if ("kubeconfig" in cluster && !stopRequested) {
       local = cluster.plane;
       report.kubeconfig = cluster.kubeconfig;
@@ -97,11 +99,13 @@ export async function runDev(flags: DevFlags): Promise<void> {
 type Cluster = { kubeconfig: string; plane?: LocalControlPlane; root?: string } | { missing: string };
 
 /** The local control plane: binaries built when the cache lacks them, state in DATA_DIR/control-plane. */
-async function localCluster(
-  dataDir: string,
-  out: (line: string) => void,
-  report: DevReport,
-): Promise<Cluster> {
+async function localCluster(options: {
+  dataDir: string;
+  out: (line: string) => void;
+  report: DevReport;
+  signal: AbortSignal;
+}): Promise<Cluster> {
+  const { dataDir, out, report, signal } = options;
   const { LocalControlPlaneBuild, NoWrapperModulesError, packageRoot } = await import(
     "../local-control-plane/binaries.ts"
   );
@@ -117,7 +121,7 @@ async function localCluster(
         `  building the local control plane (etcd, kube-apiserver, kubectl) from pinned Go modules: once, about ${minutes} min on 2 cores; the keys service answers meanwhile`,
       );
     }
-    binaries = await build.ensure({ log: (line) => out(`  [control plane] ${line}`) });
+    binaries = await build.ensure({ log: (line) => out(`  [control plane] ${line}`), signal });
     report.binaries = { kubectl: binaries.kubectl, built: missing.length > 0 };
   } catch (error) {
     if (error instanceof GoMissingError || error instanceof NoWrapperModulesError) {
@@ -126,6 +130,7 @@ async function localCluster(
     }
     throw error;
   }
+  if (signal.aborted) return { missing: "stopped before it started" };
   out("  starting the local control plane (etcd + kube-apiserver) …");
   const { startLocalControlPlane } = await import("../local-control-plane/control-plane.ts");
   const plane = await startLocalControlPlane({ binaries, dataDir });

@@ -92,14 +92,18 @@ export class LocalControlPlaneBuild {
   }
 
   /** Builds what the cache lacks (GoMissingError without Go) and returns the binaries. */
-  async ensure(options: { log: (line: string) => void }): Promise<ControlPlaneBinaries> {
+  async ensure(options: {
+    log: (line: string) => void;
+    signal?: AbortSignal;
+  }): Promise<ControlPlaneBinaries> {
     const missing = this.missing();
     if (missing.length > 0 && !goOnPath())
       throw new GoMissingError(
         "the local control plane (etcd, kube-apiserver, kubectl)",
         "run `npm start` again",
       );
-    for (const program of missing) await buildGoProgram(program, { log: options.log, quiet: true });
+    for (const program of missing)
+      await buildGoProgram(program, { log: options.log, quiet: true, signal: options.signal });
     return this.paths();
   }
 }

@@ -64,6 +64,21 @@ describe("buildGoProgram", () => {
   }, 120_000);
 });
 
+describe("a stopped build", () => {
+  it("kills go and publishes nothing", async () => {
+    const slow = program(
+      "stopped",
+      'package main\n\nimport "net/http"\n\nfunc main() { _ = http.ListenAndServe("", nil) }\n',
+    );
+    const stop = new AbortController();
+    const build = buildGoProgram(slow, { log: () => stop.abort(), quiet: true, signal: stop.signal });
+    await expect(build).rejects.toThrow(/abort/i);
+    expect(isBuilt(slow)).toBe(false);
+    const entry = join(dir, "cache", "counterparts", "stopped-v0.0.1");
+    expect(existsSync(entry) ? readdirSync(entry) : []).toEqual([]);
+  }, 120_000);
+});
+
 describe("the local control plane's binaries", () => {
   it("are the test counterparts' etcd, kube-apiserver and kubectl (one build serves both)", () => {
     const ours = LocalControlPlaneBuild.fromCheckout().paths();

@@ -72,6 +72,8 @@ export interface BuildOptions {
   log: (line: string) => void;
   /** Keep go's own output to the error message instead of passing it to this process's stderr. */
   quiet?: boolean;
+  /** Stops the build (the go process is killed, nothing is published). */
+  signal?: AbortSignal;
   /** Seconds between progress lines (default 15). */
   progressEverySeconds?: number;
 }
@@ -103,6 +105,7 @@ export async function buildGoProgram(program: GoProgram, options: BuildOptions):
         cwd: program.moduleDir,
         env: goEnv(),
         stdio: ["ignore", output, output],
+        signal: options.signal,
       });
       let tail = "";
       const keep = (chunk: Buffer) => {
