@@ -1,4 +1,4 @@
-// The controller for `ayra-keys dev`: against the current kubeconfig context when there is one, with the CRDs
+// The controller for `ayra-keys dev`: against the local control plane or the cluster of --kubeconfig, with the CRDs
 // applied (server-side) if the cluster lacks them, no leader election, logs at warn level.
 import { join } from "node:path";
 import { type RunningController, startController } from "./controller.ts";
