@@ -16,7 +16,8 @@ export interface DevReport {
     | { namespace: string; name: string; secretName: string }
     | { skipped: string }
   );
-  exampleRoot?: string;
+  /** The checkout's examples folder, when there is one. */
+  examples?: string;
   reviewSample?: ReviewSample;
   /** Something failed while starting; the message names it. */
   failure?: string;
@@ -66,14 +67,17 @@ export function printDevReport(report: DevReport, out: (line: string) => void): 
     `  export AYRA_API_URL=${report.keysUrl}`,
     `  export AYRA_API_KEY="$(cat ${report.adminKeyFile})"`,
     `  curl -s $AYRA_API_URL/v1/api_keys -H "Authorization: Bearer $AYRA_API_KEY"`,
-    "",
-    "  # the Pulumi example against this keys service (with a Pulumi CLI: https://www.pulumi.com/docs/install/)",
-    `  cd ${join(report.exampleRoot ?? ".", "examples", "pulumi")} && export PULUMI_CONFIG_PASSPHRASE=example`,
-    "  pulumi login --local && pulumi stack init dev",
-    `  pulumi config set ayra:apiUrl ${report.keysUrl}`,
-    `  pulumi config set --secret ayra:apiKey "$(cat ${report.adminKeyFile})"`,
-    "  pulumi up",
   );
+  if (report.examples)
+    lines.push(
+      "",
+      "  # the Pulumi example against this keys service (with a Pulumi CLI: https://www.pulumi.com/docs/install/)",
+      `  cd ${join(report.examples, "pulumi")} && export PULUMI_CONFIG_PASSPHRASE=example`,
+      "  pulumi login --local && pulumi stack init dev",
+      `  pulumi config set ayra:apiUrl ${report.keysUrl}`,
+      `  pulumi config set --secret ayra:apiKey "$(cat ${report.adminKeyFile})"`,
+      "  pulumi up",
+    );
   const sample = report.reviewSample;
   if (sample && "repo" in sample)
     lines.push(

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Command, Option } from "commander";
-import type { ControlPlaneBinaries } from "../local-control-plane/binaries.ts";
+import { type ControlPlaneBinaries, packageRoot } from "../local-control-plane/binaries.ts";
 import type { LocalControlPlane } from "../local-control-plane/control-plane.ts";
 import { type DevReport, printDevReport } from "./dev-report.ts";
 import { defaultDataDir, parseListen } from "./serve.ts";
@@ -42,7 +42,12 @@ export async function runDev(flags: DevFlags): Promise<void> {
     // A local stack keeps its admin key in a 0600 file so the commands below can use it.
     adminKeyFile: existsSync(adminKeyFile) ? undefined : adminKeyFile,
   });
-  const report: DevReport = { dataDir: flags.dataDir, keysUrl: service.url, adminKeyFile };
+  const report: DevReport = {
+    dataDir: flags.dataDir,
+    keysUrl: service.url,
+    adminKeyFile,
+    examples: examplesDir(),
+  };
   out(`ayra-keys dev: keys service on ${service.url} (SQLite in ${flags.dataDir})`);
 
   let local: LocalControlPlane | undefined;
@@ -74,7 +79,7 @@ export async function runDev(flags: DevFlags): Promise<void> {
       if (local && cluster.root && "running" in controller && !stopRequested) {
         out("  applying examples/k8s/apikey.yaml and waiting for its Secret …");
         const { applyExampleApiKey } = await import("../../controller/dev-example.ts");
-        const file = join(cluster.root, "examples", "k8s", "apikey.yaml");
+        const file = join(cluster.root, "k8s", "apikey.yaml");
         report.example = {
           file: relative(process.cwd(), file) || file,
           ...(await applyExampleApiKey({ kubeconfig: cluster.kubeconfig, file }).catch((error: unknown) => ({
@@ -83,7 +88,6 @@ export async function runDev(flags: DevFlags): Promise<void> {
         };
         const { prepareReviewSample } = await import("./dev-review-sample.ts");
         report.reviewSample = prepareReviewSample({ dataDir: flags.dataDir, exampleFile: file });
-        report.exampleRoot = cluster.root;
       }
     }
   } catch (error) {
@@ -106,7 +110,7 @@ async function localCluster(options: {
   signal: AbortSignal;
 }): Promise<Cluster> {
   const { dataDir, out, report, signal } = options;
-  const { LocalControlPlaneBuild, NoWrapperModulesError, packageRoot } = await import(
+  const { LocalControlPlaneBuild, NoWrapperModulesError } = await import(
     "../local-control-plane/binaries.ts"
   );
   const { GoMissingError } = await import("../local-control-plane/go-build.ts");
@@ -114,7 +118,7 @@ async function localCluster(options: {
   let binaries: ControlPlaneBinaries;
   try {
     build = LocalControlPlaneBuild.fromCheckout();
-    const missing = build.missing();
+    const missing = build.toBuild();
     if (missing.length > 0) {
       const minutes = Math.ceil(missing.reduce((s, p) => s + p.coldSeconds, 0) / 60);
       out(
@@ -135,7 +139,13 @@ async function localCluster(options: {
   const { startLocalControlPlane } = await import("../local-control-plane/control-plane.ts");
   const plane = await startLocalControlPlane({ binaries, dataDir });
   report.controlPlane = { server: plane.server, dir: plane.dir };
-  return { kubeconfig: plane.kubeconfigPath, plane, root: packageRoot() };
+  return { kubeconfig: plane.kubeconfigPath, plane, root: examplesDir() };
+}
+
+/** The checkout's examples folder (an installed package has none). */
+function examplesDir(): string | undefined {
+  const dir = join(packageRoot(), "examples");
+  return existsSync(dir) ? dir : undefined;
 }
 
 export function devCommand(): Command {

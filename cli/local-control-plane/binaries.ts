@@ -91,18 +91,23 @@ export class LocalControlPlaneBuild {
     return this.programs.filter((p) => !isBuilt(p));
   }
 
-  /** Builds what the cache lacks (GoMissingError without Go) and returns the binaries. */
-  async ensure(options: {
-    log: (line: string) => void;
-    signal?: AbortSignal;
-  }): Promise<ControlPlaneBinaries> {
+  /** What a build must make; GoMissingError when that is something and Go is not on PATH. */
+  toBuild(): GoProgram[] {
     const missing = this.missing();
     if (missing.length > 0 && !goOnPath())
       throw new GoMissingError(
         "the local control plane (etcd, kube-apiserver, kubectl)",
         "run `npm start` again",
       );
-    for (const program of missing)
+    return missing;
+  }
+
+  /** Builds what the cache lacks (GoMissingError without Go) and returns the binaries. */
+  async ensure(options: {
+    log: (line: string) => void;
+    signal?: AbortSignal;
+  }): Promise<ControlPlaneBinaries> {
+    for (const program of this.toBuild())
       await buildGoProgram(program, { log: options.log, quiet: true, signal: options.signal });
     return this.paths();
   }
