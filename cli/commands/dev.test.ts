@@ -50,5 +50,5 @@ describe("ayra-keys dev", () => {
       await new Promise((r) => child.once("exit", r));
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 30_000); // a child process on a shared machine
 });
