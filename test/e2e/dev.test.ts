@@ -4,7 +4,7 @@
 // the binaries and the state. Without Go and with an empty cache it keeps the keys service running and says what
 // is missing and how to install it.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -20,12 +20,19 @@ const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const KEY_VALUE = /sk_(live|test)_[A-Za-z0-9]{50}/;
 
 function startDev(options: { dataDir: string; home: string; env?: NodeJS.ProcessEnv }): ManagedProcess {
+  mkdirSync(join(options.home, "tmp"), { recursive: true });
   return startProcess({
     name: "ayra-keys dev",
     command: process.execPath,
     args: [main, "dev", "--listen", "127.0.0.1:0", "--data-dir", options.dataDir],
     // No kubeconfig anywhere: dev uses its own control plane whatever the machine has.
-    env: { ...process.env, HOME: options.home, KUBECONFIG: "", ...options.env },
+    env: {
+      ...process.env,
+      HOME: options.home,
+      KUBECONFIG: "",
+      TMPDIR: join(options.home, "tmp"),
+      ...options.env,
+    },
     capture: true,
   });
 }
@@ -121,7 +128,6 @@ describe("npm start (ayra-keys dev) with the local control plane in the cache", 
   });
 
   it("a second start reuses the binaries and the state: the Secret is still there", async () => {
-    const before = readdirSync(tmpdir()).filter((name) => name.startsWith("ayra-keys-cp-")).length;
     const dev = startDev({ dataDir, home, env: { AYRA_KEYS_CACHE_DIR: cacheDir } });
     try {
       const text = await banner(dev);
@@ -134,9 +140,9 @@ describe("npm start (ayra-keys dev) with the local control plane in the cache", 
         .makeApiClient(CoreV1Api)
         .readNamespacedSecret({ name: "web-ayra-key", namespace: "default" });
       expect(secret.metadata?.name).toBe("web-ayra-key");
-      // The state lives in the data folder: no new temp dirs per start.
+      // The state lives in the data folder: nothing is left in the temp dir a start gets.
       expect(existsSync(join(dataDir, "control-plane", "etcd"))).toBe(true);
-      expect(readdirSync(tmpdir()).filter((name) => name.startsWith("ayra-keys-cp-")).length).toBe(before);
+      expect(readdirSync(join(home, "tmp"))).toEqual([]);
       expect(await interrupt(dev)).toBe(0);
     } finally {
       await dev.stop({ graceMs: 15_000 });
