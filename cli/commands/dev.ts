@@ -23,13 +23,15 @@ export async function runDev(flags: DevFlags): Promise<void> {
   let stopRequested = false;
   const stopping = new AbortController();
   const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
+    const onSignal = () => {
+      // A second Ctrl-C does not wait: exiting kills the control plane's processes (see child-process.ts).
+      if (stopRequested) process.exit(130);
       stopRequested = true;
       stopping.abort(); // a build in progress stops too
       resolve();
     };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
 
   const adminKeyFile = join(flags.dataDir, "admin-key");
