@@ -60,8 +60,9 @@ export async function runDev(flags: DevFlags): Promise<void> {
     const cluster: Cluster = flags.kubeconfig
       ? { kubeconfig: flags.kubeconfig }
       : await localCluster({ dataDir: flags.dataDir, out, report, signal: stopping.signal });
+    // Kept even when Ctrl-C came during its start, so that it is stopped below.
+    if ("kubeconfig" in cluster) local = cluster.plane;
     if ("kubeconfig" in cluster && !stopRequested) {
-      local = cluster.plane;
       report.kubeconfig = cluster.kubeconfig;
       const { startDevController } = await import("../../controller/dev.ts");
       controller = !existsSync(adminKeyFile)
