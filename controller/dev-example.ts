@@ -3,7 +3,7 @@
 // Secret's data never leaves the API server.
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { loadKubeAccess } from "./kube/kubeconfig.ts";
+import type { KubeAccess } from "./kube/kubeconfig.ts";
 import { isNotFound, KubeRest } from "./kube/rest.ts";
 
 export interface AppliedExample {
@@ -32,7 +32,8 @@ export class ExampleNotReadyError extends Error {
 const FIELD_MANAGER = "ayra-keys-dev";
 
 export async function applyExampleApiKey(options: {
-  kubeconfig: string;
+  /** The controller's own access to the cluster (one kubeconfig loader for both). */
+  access: KubeAccess;
   file: string;
   timeoutMs?: number;
 }): Promise<AppliedExample> {
@@ -40,7 +41,7 @@ export async function applyExampleApiKey(options: {
   const name = manifest.metadata?.name ?? "";
   const namespace = manifest.metadata?.namespace ?? "default";
   const example = { namespace, name, secretName: manifest.spec?.secret?.name ?? name };
-  const rest = new KubeRest({ access: loadKubeAccess(options.kubeconfig), userAgent: FIELD_MANAGER });
+  const rest = new KubeRest({ access: options.access, userAgent: FIELD_MANAGER });
   try {
     const apply = (path: string, body: unknown) =>
       rest.request({

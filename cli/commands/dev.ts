@@ -85,7 +85,7 @@ export async function runDev(flags: DevFlags): Promise<void> {
         const file = join(cluster.root, "k8s", "apikey.yaml");
         report.example = {
           file: relative(process.cwd(), file) || file,
-          ...(await applyExampleApiKey({ kubeconfig: cluster.kubeconfig, file }).catch((error: unknown) => ({
+          ...(await applyExampleApiKey({ access: controller.access, file }).catch((error: unknown) => ({
             skipped: error instanceof Error ? error.message : String(error),
           }))),
         };
