@@ -46,15 +46,7 @@ export async function startLocalControlPlane(options: {
     const etcd = new LocalProcess(
       "etcd",
       options.binaries.etcd,
-      [
-        `--data-dir=${join(dir, "etcd")}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-        `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
-        "--log-level=warn",
-      ],
+      etcdArgs({ dir, clientPort: etcdClient, peerPort: etcdPeer }),
       etcdLog,
     );
     processes.push(etcd);
@@ -67,22 +59,7 @@ export async function startLocalControlPlane(options: {
     const apiserver = new LocalProcess(
       "kube-apiserver",
       options.binaries.kubeApiserver,
-      [
-        `--etcd-servers=${etcdUrl}`,
-        "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
-        `--secure-port=${apiPort}`,
-        `--cert-dir=${join(dir, "certs")}`,
-        `--token-auth-file=${join(dir, "tokens.csv")}`,
-        "--authorization-mode=RBAC",
-        "--service-account-issuer=https://kubernetes.default.svc",
-        `--service-account-key-file=${join(dir, "sa.pub")}`,
-        `--service-account-signing-key-file=${join(dir, "sa.key")}`,
-        "--service-cluster-ip-range=10.96.0.0/16",
-        "--disable-admission-plugins=ServiceAccount",
-        "--enable-priority-and-fairness=false",
-        "--v=0",
-      ],
+      kubeApiserverArgs({ dir, etcdUrl, port: apiPort }),
       apiLog,
     );
     processes.push(apiserver);
@@ -97,6 +74,47 @@ export async function startLocalControlPlane(options: {
     await stop();
     throw error;
   }
+}
+
+/**
+ * How etcd runs for a local control plane (dev's and the tests'): one member on loopback, its data in DIR/etcd.
+ */
+export function etcdArgs(o: { dir: string; clientPort: number; peerPort: number }): string[] {
+  const client = `http://127.0.0.1:${o.clientPort}`;
+  const peer = `http://127.0.0.1:${o.peerPort}`;
+  return [
+    `--data-dir=${join(o.dir, "etcd")}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=default=${peer}`,
+    "--log-level=warn",
+  ];
+}
+
+/**
+ * How kube-apiserver runs for a local control plane (dev's and the tests'): loopback only, its serving
+ * certificate made by itself in DIR/certs, token users from DIR/tokens.csv, RBAC, service-account keys
+ * DIR/sa.key and DIR/sa.pub, and no ServiceAccount admission (no controller-manager makes their tokens).
+ */
+export function kubeApiserverArgs(o: { dir: string; etcdUrl: string; port: number }): string[] {
+  return [
+    `--etcd-servers=${o.etcdUrl}`,
+    "--bind-address=127.0.0.1",
+    "--advertise-address=127.0.0.1",
+    `--secure-port=${o.port}`,
+    `--cert-dir=${join(o.dir, "certs")}`,
+    `--token-auth-file=${join(o.dir, "tokens.csv")}`,
+    "--authorization-mode=RBAC",
+    "--service-account-issuer=https://kubernetes.default.svc",
+    `--service-account-key-file=${join(o.dir, "sa.pub")}`,
+    `--service-account-signing-key-file=${join(o.dir, "sa.key")}`,
+    "--service-cluster-ip-range=10.96.0.0/16",
+    "--disable-admission-plugins=ServiceAccount",
+    "--enable-priority-and-fairness=false",
+    "--v=0",
+  ];
 }
 
 /** The admin token and the service-account signing key: made once, kept with the control plane's data. */
