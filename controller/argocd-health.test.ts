@@ -4,17 +4,15 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { PREREQUISITES, requireCommand } from "../test/harness/prerequisites.ts";
 
 const script = readFileSync(new URL("../deploy/argocd/health.lua", import.meta.url), "utf8");
-const lua = (() => {
-  for (const bin of ["lua5.1", "lua"]) {
-    try {
-      execFileSync(bin, ["-v"], { stdio: "ignore" });
-      return bin;
-    } catch {}
-  }
-  return undefined;
-})();
+// Missing Lua fails every case with the command that installs it, rather than skipping them.
+let lua: string | undefined;
+const luaCommand = () => {
+  lua ??= requireCommand(PREREQUISITES.lua);
+  return lua;
+};
 
 function toLua(value: unknown): string {
   if (value === null || value === undefined) return "nil";
@@ -28,14 +26,14 @@ function toLua(value: unknown): string {
 
 function health(obj: unknown): { status: string; message: string } {
   const program = `obj = ${toLua(obj)}\nlocal function check()\n${script}\nend\nlocal hs = check()\nio.write(hs.status .. "\\n" .. (hs.message or ""))`;
-  const out = execFileSync(lua ?? "lua5.1", ["-"], { input: program, encoding: "utf8" });
+  const out = execFileSync(luaCommand(), ["-"], { input: program, encoding: "utf8" });
   const [status = "", message = ""] = out.split("\n");
   return { status, message };
 }
 
 const cond = (type: string, status: string, message = "") => ({ type, status, reason: "R", message });
 
-describe.skipIf(lua === undefined)("deploy/argocd/health.lua", () => {
+describe("deploy/argocd/health.lua", () => {
   it.each([
     {
       name: "a new ApiKey without status is Progressing",

@@ -1,13 +1,15 @@
-// The controller for `ayra-keys dev`: against the current kubeconfig context when there is one, with the CRDs
+// The controller for `ayra-keys dev`: against the local control plane or the cluster of --kubeconfig, with the CRDs
 // applied (server-side) if the cluster lacks them, no leader election, logs at warn level.
 import { join } from "node:path";
 import { type RunningController, startController } from "./controller.ts";
 import { apiKeyCrd, apiKeyPolicyCrd } from "./crd/generate.ts";
-import { loadKubeAccess } from "./kube/kubeconfig.ts";
+import { type KubeAccess, loadKubeAccess } from "./kube/kubeconfig.ts";
 import { KubeRest } from "./kube/rest.ts";
 import { createControllerLogger } from "./logger.ts";
 
-export type DevController = { running: RunningController; server: string } | { skipped: string };
+export type DevController =
+  | { running: RunningController; server: string; access: KubeAccess }
+  | { skipped: string };
 
 export async function startDevController(options: {
   keysUrl: string;
@@ -76,5 +78,5 @@ export async function startDevController(options: {
   } catch (error) {
     return { skipped: `could not start: ${error instanceof Error ? error.message : String(error)}` };
   }
-  return { running, server: access.server };
+  return { running, server: access.server, access };
 }

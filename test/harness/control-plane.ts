@@ -6,6 +6,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { etcdArgs, kubeApiserverArgs } from "../../cli/local-control-plane/control-plane.ts";
 import type { CounterpartPaths } from "../counterparts/build.ts";
 import { type ClientCa, createClientCa, issueClientCertificate } from "./certificates.ts";
 import { freePort } from "./ports.ts";
@@ -48,16 +49,8 @@ export async function startControlPlane(paths: CounterpartPaths): Promise<Contro
     const etcd = startProcess({
       name: "etcd",
       command: paths.etcd,
-      args: [
-        `--data-dir=${join(dir, "etcd")}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-        `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
-        "--unsafe-no-fsync",
-        "--log-level=warn",
-      ],
+      // The test data is thrown away: no fsync.
+      args: [...etcdArgs({ dir, clientPort: etcdClient, peerPort: etcdPeer }), "--unsafe-no-fsync"],
     });
     processes.push(etcd);
 
@@ -78,23 +71,8 @@ export async function startControlPlane(paths: CounterpartPaths): Promise<Contro
     const apiserver = startProcess({
       name: "kube-apiserver",
       command: paths.kubeApiserver,
-      args: [
-        `--etcd-servers=${etcdUrl}`,
-        "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
-        `--secure-port=${apiPort}`,
-        `--cert-dir=${join(dir, "certs")}`,
-        `--token-auth-file=${join(dir, "tokens.csv")}`,
-        `--client-ca-file=${clientCa.certPath}`,
-        "--authorization-mode=RBAC",
-        "--service-account-issuer=https://kubernetes.default.svc",
-        `--service-account-key-file=${join(dir, "sa.pub")}`,
-        `--service-account-signing-key-file=${join(dir, "sa.key")}`,
-        "--service-cluster-ip-range=10.96.0.0/16",
-        "--disable-admission-plugins=ServiceAccount",
-        "--enable-priority-and-fairness=false",
-        "--v=0",
-      ],
+      // Further users authenticate with client certificates from the test CA.
+      args: [...kubeApiserverArgs({ dir, etcdUrl, port: apiPort }), `--client-ca-file=${clientCa.certPath}`],
     });
     processes.push(apiserver);
 

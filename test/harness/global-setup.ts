@@ -5,6 +5,7 @@ import type { TestProject } from "vitest/node";
 import { type CounterpartPaths, ensureCounterparts } from "../counterparts/build.ts";
 import { type ControlPlaneInfo, startControlPlane } from "./control-plane.ts";
 import { startPostgres } from "./postgres.ts";
+import { PREREQUISITES, requireAll } from "./prerequisites.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -15,6 +16,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Every missing tool named at once, with the command that installs it, before anything is started.
+  requireAll([PREREQUISITES.git, PREREQUISITES.openssl, PREREQUISITES.postgresql]);
   const counterparts = await ensureCounterparts();
   const [controlPlane, postgres] = await Promise.all([startControlPlane(counterparts), startPostgres()]);
   process.stderr.write(
