@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { defaultDataDir, parseListen } from "./serve.ts";
@@ -23,7 +22,8 @@ export async function runDev(flags: DevFlags): Promise<void> {
   });
   // The controller, against the current kubeconfig context if there is one, else a local control plane.
   const { startDevController } = await import("../../controller/dev.ts");
-  const local = hasKubeconfig() ? undefined : await startLocalControlPlane();
+  const { hasKubeConfiguration } = await import("../../controller/kube/kubeconfig.ts");
+  const local = hasKubeConfiguration() ? undefined : await startLocalControlPlane();
   const controller = !existsSync(adminKeyFile)
     ? { skipped: `no admin key file at ${adminKeyFile}` }
     : typeof local === "string"
@@ -73,11 +73,6 @@ export async function runDev(flags: DevFlags): Promise<void> {
   if ("running" in controller) await controller.running.stop();
   if (local && typeof local !== "string") await local.stop();
   await service.close();
-}
-
-function hasKubeconfig(): boolean {
-  const path = process.env.KUBECONFIG?.split(":").find(Boolean) ?? join(homedir(), ".kube", "config");
-  return existsSync(path) || Boolean(process.env.KUBERNETES_SERVICE_HOST);
 }
 
 interface LocalControlPlane {
