@@ -3,7 +3,6 @@
 // asks for it), and an ExecCredential read from stdout: a bearer token, or a client certificate and key,
 // valid until expirationTimestamp. This is how EKS (aws eks get-token), GKE (gke-gcloud-auth-plugin) and
 // AKS (kubelogin) hand out credentials. The controller never has a terminal, so it runs them non-interactive.
-import { spawn } from "node:child_process";
 import { isAbsolute, join } from "node:path";
 import { KubeconfigError } from "./kubeconfig-errors.ts";
 
@@ -97,10 +96,12 @@ function execCluster(cluster: Fields): Fields {
 }
 
 /** Runs the plugin once and reads its ExecCredential. */
-export function runExecPlugin(
+export async function runExecPlugin(
   exec: ExecConfig,
   options: { timeoutMs?: number } = {},
 ): Promise<ExecCredential> {
+  // Loaded when a plugin first runs: a controller on a token or in a Pod never pays for child_process.
+  const { spawn } = await import("node:child_process");
   const info = {
     apiVersion: exec.apiVersion,
     kind: "ExecCredential",
