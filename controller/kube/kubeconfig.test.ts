@@ -120,6 +120,11 @@ describe("one kubeconfig file", () => {
     expect(caught(() => loadKubeAccess({ kubeconfig: alpha })).message).toMatch(
       /exec.apiVersion .*v1alpha1.* not supported/,
     );
+    const broken = await file(d, "d", "users:\n  - name: u\n    user: { token: tok-secret\n");
+    const invalid = caught(() => loadKubeAccess({ kubeconfig: broken }));
+    expect(invalid.kind).toBe("FileInvalid");
+    expect(invalid.message).toMatch(/is not valid YAML \(line \d+, column \d+\)/);
+    expect(invalid.message).not.toContain("tok-secret");
     const unreadable = caught(() => loadKubeAccess({ kubeconfig: join(d, "absent") }));
     expect(unreadable.kind).toBe("FileUnreadable");
     expect(isKubeconfigError(unreadable, "FileUnreadable")).toBe(true);

@@ -87,9 +87,11 @@ export function accessFromFiles(files: readonly string[], context?: string): Kub
     try {
       return { file, doc: parseYaml(text) };
     } catch (e) {
+      // The position only: the parser's message quotes the line, which may hold a token.
+      const at = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
       throw new KubeconfigError(
         "FileInvalid",
-        `kubeconfig ${file} is not valid YAML: ${(e as Error).message}`,
+        `kubeconfig ${file} is not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ""}`,
         files,
       );
     }
