@@ -18,10 +18,12 @@ export async function startDevController(options: {
   listenPort?: number;
   /** A kubeconfig file to use instead of the current context (the local control plane's). */
   kubeconfig?: string;
+  /** A context instead of current-context. */
+  context?: string;
 }): Promise<DevController> {
   let access: ReturnType<typeof loadKubeAccess>;
   try {
-    access = loadKubeAccess(options.kubeconfig);
+    access = loadKubeAccess({ kubeconfig: options.kubeconfig, context: options.context });
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
   }

@@ -53,7 +53,7 @@ export async function runController(flags: ControllerFlags): Promise<void> {
   const apiUrl = flags.apiUrl ?? process.env.AYRA_API_URL;
   if (!apiUrl) throw new Error("no keys API: set AYRA_API_URL or pass --api-url");
   const controller = await startController({
-    access: loadKubeAccess(flags.kubeconfig, flags.context),
+    access: loadKubeAccess({ kubeconfig: flags.kubeconfig, context: flags.context }),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     keysApiUrl: apiUrl,
     keysApiKey: readApiKey(flags.apiKeyFile),
@@ -85,8 +85,11 @@ export function controllerCommand(): Command {
     .description(
       "run the Kubernetes controller: ApiKeys → keys in Secrets, rotated with grace, revoked on delete",
     )
-    .option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
-    .option("--context <name>", "kubeconfig context to use")
+    .option(
+      "--kubeconfig <path>",
+      "kubeconfig file (default: every file in $KUBECONFIG merged as kubectl merges them, ~/.kube/config, or in-cluster)",
+    )
+    .option("--context <name>", "kubeconfig context to use (default: current-context)")
     .option("--namespace <ns>", "watch ApiKeys in this namespace only (default: all namespaces)")
     .addOption(new Option("--api-url <url>", "the keys API").env("AYRA_API_URL"))
     .option("--api-key-file <path>", "file holding the keys-API key (default: $AYRA_API_KEY)")

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
+import { isAlias, parseAllDocuments, visit } from "yaml";
 import { API_KEY_SCHEMA } from "../../core/spec/schema.ts";
 import { apiKeyCrd, CRD_FILES, renderAllCrds, renderCrdYaml } from "./generate.ts";
 import { toStructural } from "./translate.ts";
@@ -31,6 +31,40 @@ describe("the generated CRDs", () => {
       );
     },
   );
+
+  it.each(Object.keys(CRD_FILES))("deploy/crd/%s holds no YAML anchors or aliases", (file) => {
+    const docs = parseAllDocuments(readFileSync(new URL(file, deployDir), "utf8"));
+    let aliases = 0;
+    let anchors = 0;
+    for (const doc of docs)
+      visit(doc, (_key, node) => {
+        if (isAlias(node)) aliases++;
+        else if (node !== null && typeof node === "object" && "anchor" in node && node.anchor) anchors++;
+      });
+    expect({ aliases, anchors }).toEqual({ aliases: 0, anchors: 0 });
+  });
+
+  it("describes every status field, for kubectl explain", () => {
+    const version = ((apiKeyCrd().spec as Json).versions as Json[])[0] as Json;
+    const status = ((version.schema as Json).openAPIV3Schema as { properties: Json }).properties.status;
+    const undescribed: string[] = [];
+    walk(status, (node, path) => {
+      if (typeof node.type === "string" && typeof node.description !== "string") undescribed.push(path);
+    });
+    expect(undescribed).toEqual([]);
+  });
+
+  it("prints the next rotation as a timestamp string (a date column shows <invalid> for the future), the Secret, and the reason at -o wide", () => {
+    const version = ((apiKeyCrd().spec as Json).versions as Json[])[0] as Json;
+    const columns = version.additionalPrinterColumns as Json[];
+    expect(columns.find((c) => c.name === "Next rotation")).toMatchObject({
+      type: "string",
+      jsonPath: ".status.nextRotationAt",
+    });
+    expect(columns.find((c) => c.name === "Secret")).toMatchObject({ jsonPath: ".status.secretName" });
+    expect(columns.find((c) => c.name === "Reason")).toMatchObject({ priority: 1 });
+    for (const c of columns) if (c.type === "date") expect(c.jsonPath).toBe(".metadata.creationTimestamp");
+  });
 
   it("carries nothing a structural schema refuses", () => {
     const schema = (apiKeyCrd().spec as Json).versions as Json[];

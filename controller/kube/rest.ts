@@ -1,10 +1,12 @@
 // A small Kubernetes REST client on node:https with a keep-alive agent: every verb the controller uses, typed
 // errors classified by status (never by message), and one hook that sees every request (metrics, tests).
-// KubeAccess (kubeconfig.ts) supplies the server, TLS material and credentials; a token file is re-read every
-// minute, so a projected service-account token that rotates keeps working.
+// KubeAccess (kubeconfig.ts) supplies the server, TLS material and credentials; KubeCredentials keeps the
+// credential fresh (a token file re-read every minute, an exec plugin re-run at expiry), and a 401 drops it
+// so the request is retried once with a fresh one.
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
-import { currentToken, type KubeAccess } from "./kubeconfig.ts";
+import type { KubeAccess } from "./kubeconfig.ts";
+import { KubeCredentials } from "./kubeconfig-credentials.ts";
 
 export type Verb = "GET" | "LIST" | "WATCH" | "CREATE" | "UPDATE" | "PATCH" | "DELETE";
 
@@ -66,17 +68,16 @@ export interface Connection {
 
 export class KubeRest {
   readonly server: URL;
-  readonly #access: KubeAccess;
   readonly #onRequest: ((info: KubeRequestInfo) => void) | undefined;
   readonly #agent: HttpAgent;
   readonly #userAgent: string;
-  #token: { value: string | undefined; at: number } | undefined;
+  readonly credentials: KubeCredentials;
 
   constructor(options: KubeRestOptions) {
     this.server = new URL(options.access.server);
-    this.#access = options.access;
     this.#onRequest = options.onRequest;
     this.#userAgent = options.userAgent ?? "ayra-keys-controller";
+    this.credentials = new KubeCredentials(options.access);
     const a = options.access;
     const agentOptions = {
       keepAlive: true,
@@ -91,27 +92,30 @@ export class KubeRest {
       this.server.protocol === "https:" ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   }
 
-  #headers(): Record<string, string> {
-    if (this.#token === undefined || Date.now() - this.#token.at > 60_000)
-      this.#token = { value: currentToken(this.#access), at: Date.now() };
-    return this.#token.value ? { authorization: `Bearer ${this.#token.value}` } : {};
-  }
-
   /** A prepared connection (URL and options) for a streaming request such as a watch. */
   async connection(path: string, query: RequestSpec["query"] = {}): Promise<Connection> {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const credential = await this.credentials.current();
     return {
       url,
       options: {
         method: "GET",
         agent: this.#agent,
-        headers: { ...this.#headers(), accept: "application/json", "user-agent": this.#userAgent },
+        // An exec plugin's client certificate goes with the request (the agent pools sockets per certificate).
+        ...(credential.cert !== undefined ? { cert: credential.cert, key: credential.key } : {}),
+        headers: {
+          ...(credential.token ? { authorization: `Bearer ${credential.token}` } : {}),
+          accept: "application/json",
+          "user-agent": this.#userAgent,
+        },
       },
     };
   }
 
   report(info: KubeRequestInfo): void {
+    // Unauthorized: the credential expired or was revoked early; the next request reads or runs afresh.
+    if (info.status === 401) this.credentials.invalidate();
     try {
       this.#onRequest?.(info);
     } catch {
@@ -120,6 +124,17 @@ export class KubeRest {
   }
 
   async request<T>(spec: RequestSpec): Promise<T> {
+    try {
+      return await this.#send<T>(spec);
+    } catch (error) {
+      // Once: a fresh token or exec credential cures a 401; a static one would only fail again.
+      if (!(error instanceof KubeApiError && error.status === 401 && this.credentials.refreshable))
+        throw error;
+      return this.#send<T>(spec);
+    }
+  }
+
+  async #send<T>(spec: RequestSpec): Promise<T> {
     const { url, options } = await this.connection(spec.path, spec.query);
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
     const headers: Record<string, string> = { ...(options.headers as Record<string, string>) };

@@ -95,8 +95,11 @@ export interface ControllerProcess {
 
 export interface ControllerProcessOptions {
   info: ControlPlaneInfo;
-  /** The kubeconfig the controller uses (default: the admin's, straight to kube-apiserver). */
-  kubeconfigPath?: string;
+  /**
+   * The kubeconfig the controller uses (default: the admin's, straight to kube-apiserver); null passes no
+   * --kubeconfig, so the controller finds its own ($KUBECONFIG in `env`, --context in `args`).
+   */
+  kubeconfigPath?: string | null;
   /** The CLI entry point to run (default: the source, cli/main.ts; e.g. a compiled dist/cli/main.js). */
   cli?: string;
   namespace: string;
@@ -123,8 +126,9 @@ export async function startControllerProcess(options: ControllerProcessOptions):
       // AYRA_KEYS_CONTROLLER_CLI: run another build of the CLI (e.g. compiled dist/cli/main.js) instead of the source.
       options.cli ?? process.env.AYRA_KEYS_CONTROLLER_CLI ?? cliMain,
       "controller",
-      "--kubeconfig",
-      options.kubeconfigPath ?? options.info.kubeconfigPath,
+      ...(options.kubeconfigPath === null
+        ? []
+        : ["--kubeconfig", options.kubeconfigPath ?? options.info.kubeconfigPath]),
       "--namespace",
       options.namespace,
       "--api-url",

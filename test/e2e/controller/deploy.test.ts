@@ -120,7 +120,7 @@ describe("deploy/", () => {
       );
       expect(immutable?.message).toMatch(/spec\.environment.*environment is immutable/);
       const table = await kubectl(info, ["get", "ak", "-n", ns.name]);
-      expect(table.split("\n")[0]).toMatch(/NAME\s+ENV\s+KEY\s+READY\s+NEXT ROTATION\s+AGE/);
+      expect(table.split("\n")[0]).toMatch(/NAME\s+ENV\s+KEY\s+READY\s+NEXT ROTATION\s+SECRET\s+AGE/);
     } finally {
       await apiKeys.deleteApiKey("env-check").catch(() => undefined);
       apiKeys.close();
