@@ -157,6 +157,20 @@ describe("deploy/keyservice", () => {
     expect(out).toMatch(/networkpolicy\.networking\.k8s\.io\/ayra-keys-service serverside-applied/);
   });
 
+  it("refuses values that cannot work, naming the value and the rule", async () => {
+    const refusal = (values: string[]) =>
+      helmTemplate(helm, ["--set", "keyService.enabled=true", ...values]).then(
+        () => "",
+        (e: { stderr?: string }) => e.stderr ?? "",
+      );
+    expect(await refusal(["--set", "keyService.replicas=2"])).toMatch(
+      /keyService\.replicas: SQLite has one writer, so one replica/,
+    );
+    expect(await refusal(["--set", "keyService.store=mysql"])).toMatch(
+      /keyService\.store must be sqlite or postgres, not "mysql"/,
+    );
+  });
+
   it("starts `ayra-keys serve` with the Deployment's own arguments, installing the mounted bootstrap key", async () => {
     const container = deploymentOf(await rendered("sqlite")).spec.template.spec.containers[0] as Container;
     // The pod's paths, here: the Secret volumes as read-only 0400 files, the PersistentVolumeClaim a folder.
