@@ -54,7 +54,7 @@ const deployment = (name: string) => ({
     replicas: 1,
     selector: { matchLabels: { app: name } },
     template: {
-      metadata: { labels: { app: name }, annotations: { "team/owner": "web" } },
+      metadata: { labels: { app: name }, annotations: { "team/owner": "web" } as Record<string, string> },
       spec: { containers: [{ name: "app", image: "registry.example/app:1" }] },
     },
   },
@@ -254,7 +254,7 @@ describe("cluster mode, as the controller's ServiceAccount", () => {
 });
 
 describe("namespaced mode, the real controller as its ServiceAccount", () => {
-  it("turns an ApiKey into a Secret with only its namespace's grants, its Lease in its own namespace", async () => {
+  it("turns an ApiKey into a Secret and rotates it, restarting its consumer, with its namespace's grants only", async () => {
     await kubectl(cp, [
       "apply",
       "--server-side",
@@ -289,11 +289,13 @@ describe("namespaced mode, the real controller as its ServiceAccount", () => {
     const helper = new KubeHelper(adminKubeConfig(cp), NS);
     helper.context = () => ctl?.lines.slice(-30).join("\n") ?? "";
     try {
+      await admin.create(`/apis/apps/v1/namespaces/${NS}/deployments`, deployment("consumer"));
       await helper.createApiKey("web", {
         displayName: "Web",
         environment: "test",
         scopes: ["agents:read"],
         expiresAfter: "1h",
+        restartTargets: [{ kind: "Deployment", name: "consumer" }],
       });
       const ready = await helper.waitReady("web");
       expect(ready.status?.keyId).toBeDefined();
@@ -304,6 +306,21 @@ describe("namespaced mode, the real controller as its ServiceAccount", () => {
         `/apis/coordination.k8s.io/v1/namespaces/${SYSTEM}/leases/ayra-keys-controller`,
       );
       expect(lease.spec.holderIdentity).toBe("ayra-keys-controller-0");
+
+      // A rotation: the Secret rewritten and the consumer restarted, both through the admission policy.
+      await helper.patchApiKey("web", {
+        metadata: { annotations: { [ANNOTATIONS.rotate]: new Date().toISOString() } },
+      });
+      const rotated = await helper.waitReady("web", (o) => o.status?.keyId !== ready.status?.keyId);
+      const consumer = await waitFor("the consumer to be restarted for the new key", async () => {
+        const d = await admin.get<ReturnType<typeof deployment>>(
+          `/apis/apps/v1/namespaces/${NS}/deployments/consumer`,
+        );
+        return d.spec.template.metadata.annotations[ANNOTATIONS.restartedFor] === rotated.status?.keyId
+          ? d
+          : undefined;
+      });
+      expect(consumer.spec.template.spec.containers[0]?.image).toBe("registry.example/app:1");
       expect(ctl.lines.join("\n")).not.toMatch(/forbidden/i);
     } finally {
       helper.close();
