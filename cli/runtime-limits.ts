@@ -8,7 +8,7 @@
 // limits unless they were already given — flags on the command line or in NODE_OPTIONS, the variable in
 // the environment — which always win.
 
-/** Node flags the controller runs with; deploy/deployment.yaml sets the same in NODE_OPTIONS. */
+/** Node flags the controller runs with; deploy/controller/deployment.yaml sets the same in NODE_OPTIONS. */
 export const CONTROLLER_NODE_FLAGS: readonly string[] = [
   "--max-old-space-size=128",
   "--max-semi-space-size=1",
@@ -23,7 +23,7 @@ export const CONTROLLER_NODE_FLAGS: readonly string[] = [
  */
 export const CONTROLLER_COMMAND_LINE_FLAGS: readonly string[] = ["--optimize-for-size", "--lite-mode"];
 
-/** Environment the controller runs with (read by glibc at process start); deploy/deployment.yaml sets the same. */
+/** Environment the controller runs with (read by glibc at process start); deploy/controller/deployment.yaml sets the same. */
 export const CONTROLLER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "2" };
 
 /** The flags of `wanted` whose option is not set yet in `execArgv` or `nodeOptions`. */

@@ -205,9 +205,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     );
   };
 
-  await Promise.all(watches.all.map((i) => i.start()));
-  logger.info({ apiKeys: apiKeys.size, secrets: secrets.size, policies: policies.size }, "caches synced");
-
+  // /healthz answers while the caches fill (a large cluster takes a while to list): a liveness probe must
+  // not kill a process that is only syncing. /readyz stays false until every informer has synced.
   const http = options.listen
     ? await startHealth({
         listen: options.listen,
@@ -221,6 +220,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
       })
     : undefined;
   if (http) logger.info({ url: http.url }, "serving /healthz /readyz /metrics");
+  // Informers retry their list until it succeeds (a missing permission shows as unready, not as a crash).
+  await Promise.all(watches.all.map((i) => i.start()));
+  logger.info({ apiKeys: apiKeys.size, secrets: secrets.size, policies: policies.size }, "caches synced");
 
   const election = options.leaderElection;
   let elector: LeaderElector | undefined;

@@ -18,6 +18,7 @@ export interface ControllerFlags {
   listen: { host: string; port: number };
   leaderElect: boolean;
   leaderElectionNamespace?: string;
+  leaderElectionId?: string;
   leaseDuration: number;
   renewDeadline: number;
   retryPeriod: number;
@@ -65,7 +66,9 @@ export async function runController(flags: ControllerFlags): Promise<void> {
     listen: flags.listen,
     leaderElection: {
       enabled: flags.leaderElect,
-      namespace: flags.leaderElectionNamespace ?? flags.namespace ?? process.env.POD_NAMESPACE ?? "default",
+      // The pod's own namespace first: that is where its Role for the Lease lives, whatever it watches.
+      namespace: flags.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? flags.namespace ?? "default",
+      ...(flags.leaderElectionId ? { name: flags.leaderElectionId } : {}),
       leaseDurationMs: flags.leaseDuration,
       renewDeadlineMs: flags.renewDeadline,
       retryPeriodMs: flags.retryPeriod,
@@ -123,7 +126,11 @@ export function controllerCommand(): Command {
     .addOption(new Option("--no-leader-elect", "run without a leader-election Lease (one replica only)"))
     .option(
       "--leader-election-namespace <ns>",
-      "namespace of the Lease (default: --namespace, $POD_NAMESPACE, or default)",
+      "namespace of the Lease (default: $POD_NAMESPACE, --namespace, or default)",
+    )
+    .option(
+      "--leader-election-id <name>",
+      "name of the Lease (default: ayra-keys-controller); one per controller that watches other ApiKeys",
     )
     .addOption(
       new Option("--lease-duration <duration>", "how long a Lease holds without renewal")

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseTrustedProxies, TrustedProxyError } from "../../keyservice/http/client-address.ts";
@@ -23,6 +24,24 @@ function trustedProxy(value: string, previous: string[] = []): string[] {
     throw err;
   }
   return [...previous, value];
+}
+
+/**
+ * The bootstrap admin key to install: AYRA_KEYS_ADMIN_KEY, or the file AYRA_KEYS_ADMIN_KEY_FILE names (a
+ * Kubernetes Secret mounted as a file keeps the key out of the process environment). Only an empty store
+ * installs it; a missing file is no key.
+ */
+export function bootstrapKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.AYRA_KEYS_ADMIN_KEY) return env.AYRA_KEYS_ADMIN_KEY;
+  const file = env.AYRA_KEYS_ADMIN_KEY_FILE;
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch (error) {
+    // Gone once replaced by a rotated management key (an optional Secret deleted): nothing to install.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
 }
 
 export function defaultDataDir(): string {
@@ -55,7 +74,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     port: flags.listen.port,
     keyring: process.env.AYRA_KEYS_KEYRING,
     keyringFile: flags.keyringFile,
-    adminKey: process.env.AYRA_KEYS_ADMIN_KEY || undefined,
+    adminKey: bootstrapKeyFromEnv(),
     adminKeyFile: flags.adminKeyFile,
     rateLimitPerSecond: flags.rateLimit,
     nodes: flags.nodes,

@@ -53,6 +53,8 @@ describe("deploy/", () => {
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(
       [
         "ClusterRole/ayra-keys-controller",
+        "ClusterRole/ayra-keys-edit",
+        "ClusterRole/ayra-keys-view",
         "ClusterRoleBinding/ayra-keys-controller",
         "CustomResourceDefinition/apikeypolicies.keys.ayra.ai",
         "CustomResourceDefinition/apikeys.keys.ayra.ai",
@@ -62,6 +64,10 @@ describe("deploy/", () => {
         "RoleBinding/ayra-keys-leader-election",
         "Service/ayra-keys-controller-metrics",
         "ServiceAccount/ayra-keys-controller",
+        "ValidatingAdmissionPolicy/ayra-keys-apikey-status",
+        "ValidatingAdmissionPolicy/ayra-keys-controller-writes",
+        "ValidatingAdmissionPolicyBinding/ayra-keys-apikey-status",
+        "ValidatingAdmissionPolicyBinding/ayra-keys-controller-writes",
       ].sort(),
     );
     const deployment = docs.find((d) => d.kind === "Deployment") as unknown as {
@@ -145,7 +151,7 @@ describe("deploy/", () => {
       "--server-side",
       "--field-manager=ayra-keys-tests",
       "-f",
-      join(deployDir, "rbac.yaml"),
+      join(deployDir, "controller", "rbac.yaml"),
     ]);
     const can = async (...args: string[]) =>
       (
