@@ -4,9 +4,10 @@
 // real API server and reviews a git change; then, as a Pulumi user adds their SDK, a Pulumi program imports
 // `ayra-keys/pulumi` from the installed package with the program's own (single) `@pulumi/pulumi`.
 import { existsSync } from "node:fs";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { adminKubeConfig } from "../../harness/control-plane.ts";
 import {
   type ControllerProcess,
@@ -126,22 +127,31 @@ describe("the installed ayra-keys command", () => {
     const result = await runBin(app, ["crd"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
+    const objects = (text: string) =>
+      parseAllDocuments(text)
+        .map((d) => d.toJS() as { metadata: { name: string } })
+        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const crdDir = join(app, "node_modules", "ayra-keys", "deploy", "crd");
     const shipped = await Promise.all(
-      ["apikeys.yaml", "apikeypolicies.yaml"].map((f) =>
-        readFile(join(app, "node_modules", "ayra-keys", "deploy", "crd", f), "utf8").catch(() => ""),
-      ),
+      (await readdir(crdDir)).map((file) => readFile(join(crdDir, file), "utf8")),
     );
-    for (const crd of shipped) expect(crd.length).toBeGreaterThan(0);
+    expect(objects(result.stdout)).toEqual(objects(shipped.join("\n---\n")));
+    expect(objects(result.stdout).map((o) => o.metadata.name)).toEqual([
+      "apikeypolicies.keys.ayra.ai",
+      "apikeys.keys.ayra.ai",
+    ]);
     await kubectl(
       info,
       ["apply", "--server-side", "--force-conflicts", "--field-manager=ayra-keys-tests", "-f", "-"],
       result.stdout,
     );
+    // Established: the API server serves ApiKeys and ApiKeyPolicies from these definitions.
     const kinds = await kubectl(info, [
-      "get",
-      "crd",
-      "apikeys.keys.ayra.ai",
-      "apikeypolicies.keys.ayra.ai",
+      "wait",
+      "--for=condition=Established",
+      "--timeout=60s",
+      "crd/apikeys.keys.ayra.ai",
+      "crd/apikeypolicies.keys.ayra.ai",
       "-o",
       "name",
     ]);
