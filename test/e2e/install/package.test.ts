@@ -281,8 +281,13 @@ describe("a Pulumi program beside the installed package", () => {
       JSON.parse(await readFile(join(projectRoot, "package.json"), "utf8")) as {
         devDependencies: Record<string, string>;
       }
-    ).devDependencies["@pulumi/pulumi"];
-    await npmInstall(app, [`@pulumi/pulumi@${tested}`], ["--omit=dev"]);
+    ).devDependencies;
+    // The policy SDK too: the optional peer the package's policy pack needs.
+    await npmInstall(
+      app,
+      ["@pulumi/pulumi", "@pulumi/policy"].map((name) => `${name}@${tested[name]}`),
+      ["--omit=dev"],
+    );
     const project = await writePulumiProject(app);
     program = project.program;
     const state = join(root, "pulumi");
@@ -299,6 +304,15 @@ describe("a Pulumi program beside the installed package", () => {
       PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
       AYRA_API_URL: serveUrl,
       AYRA_API_KEY: adminKey,
+      AYRA_KEYS_POLICY_PACK: join(
+        app,
+        "node_modules",
+        "ayra-keys",
+        "provider",
+        "policy",
+        "pack",
+        "run-policy-pack",
+      ),
       PATH: [
         dirname(counterparts.pulumi),
         project.launchers,
@@ -316,7 +330,7 @@ describe("a Pulumi program beside the installed package", () => {
     expect(result.code).toBe(0);
   });
 
-  it("creates a key with `up` and revokes it with `destroy`, through one @pulumi/pulumi", async () => {
+  it("creates a key with `up` (policy pack passing) and revokes it with `destroy`, through one @pulumi/pulumi", async () => {
     const runProgram = async (verb: "up" | "destroy") => {
       const result = await run(process.execPath, [program, verb], { cwd: app, env, timeoutMs: 180_000 });
       expect(result.code, result.stderr.slice(-3000)).toBe(0);
@@ -326,11 +340,17 @@ describe("a Pulumi program beside the installed package", () => {
         keyId?: string;
         secretIsSecret?: boolean;
         redacted?: string;
+        policies?: string[];
         sdks: { program: string; package: string };
       };
     };
     const up = await runProgram("up");
     expect(up.changes).toEqual({ create: 2 });
+    // The pack ran from the installed package, on the program's @pulumi/policy, and passed the key.
+    expect(
+      up.policies?.some((line) => /✅ ayra-keys@v?\d+\.\d+\.\d+/.test(line)),
+      up.policies?.join("\n"),
+    ).toBe(true);
     expect(up.secretIsSecret).toBe(true);
     expect(up.redacted).toMatch(/^sk_test_\w{6}\.\.\.\w{4}$/);
     // One SDK: the package resolves the program's @pulumi/pulumi, and has no copy of its own.

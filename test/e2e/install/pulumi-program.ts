@@ -5,7 +5,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { projectRoot } from "../../harness/controller.ts";
 
-const PROGRAM = `// Creates (up) or revokes (destroy) one Ayra API key; prints what it saw as JSON.
+const PROGRAM = `// Creates (up, with the package's policy pack) or revokes (destroy) one Ayra API key; prints what it saw as JSON.
 import { createRequire } from "node:module";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation/index.js";
 import { ApiKey, type ApiKeyArgs } from "ayra-keys/pulumi";
@@ -57,10 +57,16 @@ const sdks = {
   package: createRequire(require.resolve("ayra-keys/pulumi")).resolve("@pulumi/pulumi"),
 };
 if (process.argv[2] === "up") {
-  const up = await stack.up();
+  // The package's ready-made policy pack, run by the engine as an analyzer beside the program.
+  const output: string[] = [];
+  const up = await stack.up({ policyPacks: [env("AYRA_KEYS_POLICY_PACK")], onOutput: (line) => output.push(line) });
   process.stdout.write(
     JSON.stringify({
       changes: up.summary.resourceChanges,
+      policies: output
+        .join("")
+        .split("\\n")
+        .filter((line) => line.includes("ayra-keys@")),
       keyId: up.outputs.keyId?.value,
       secretIsSecret: up.outputs.secret?.secret === true,
       redacted: up.outputs.redacted?.value,
