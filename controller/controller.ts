@@ -77,7 +77,7 @@ async function resolveClusterId(
     if (ns.metadata.uid) return { id: ns.metadata.uid, resolved: true };
   } catch (error) {
     logger.warn(
-      { err: error instanceof Error ? error.message : String(error) },
+      { err: error },
       'cannot read kube-system for a cluster id; using "default", and keys of ApiKeys deleted while the controller is down are not swept (set --cluster-id)',
     );
   }
@@ -239,7 +239,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       logger,
       onStartedLeading: () => {
         void beginLeading().catch((error: unknown) =>
-          logger.error({ err: String(error) }, "could not start leading"),
+          logger.error({ err: error }, "could not start leading"),
         );
       },
       onStoppedLeading: () => {

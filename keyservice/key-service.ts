@@ -136,9 +136,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
     await recordKeyring(db, keyring, keyringSource);
     if (created) logger.info({ keyringFile: keyringSource.path }, "generated a new keyring (mode 0600)");
     const reloadKeyring = keyringReloader(db, keyring, keyringSource);
-    keyring.onStale(
-      throttled(reloadKeyring, (err) => logger.error({ err: err.message }, "keyring reload refused")),
-    );
+    keyring.onStale(throttled(reloadKeyring, (err) => logger.error({ err }, "keyring reload refused")));
     checkFiles();
     const flushIntervalMs = options.flushIntervalMs ?? SERVICE_DEFAULTS.flushIntervalMs;
     const clientAddress = clientAddressResolver(options.trustedProxies ?? []);
@@ -190,12 +188,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
         if (running) return;
         running = true;
         work()
-          .catch((err: unknown) =>
-            logger.warn(
-              { task: name, err: err instanceof Error ? err.message : String(err) },
-              "background task failed",
-            ),
-          )
+          .catch((err: unknown) => logger.warn({ task: name, err: err }, "background task failed"))
           .finally(() => {
             running = false;
           });
@@ -258,9 +251,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
           metricsServer.closeAllConnections();
           await stopped;
         }
-        await deps.usage
-          .flush()
-          .catch((err: unknown) => logger.error({ err: String(err) }, "final usage flush failed"));
+        await deps.usage.flush().catch((err: unknown) => logger.error({ err }, "final usage flush failed"));
         await db.close();
         logger.info("keys service stopped");
         logger.flush();

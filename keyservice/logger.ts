@@ -1,5 +1,6 @@
-// The keys service's JSON log, on stderr (stdout is for the one bootstrap display), masked as every
-// ayra-keys log is (core/logging).
+// The keys service's JSON log, on stderr like every ayra-keys log (stdout is for what the command says to its
+// user; docs/logging.md), in the one format and with the masking core/logging gives every shell; errors under
+// `err` go through pino's error serializer.
 import pino, { type DestinationStream, type Logger } from "pino";
 import { maskedLogOptions } from "../core/logging/log-masking.ts";
 
@@ -7,7 +8,10 @@ export function createServiceLogger(
   options: { level?: string; destination?: DestinationStream } = {},
 ): Logger {
   return pino(
-    maskedLogOptions({ service: "ayra-keys-serve", level: options.level }),
+    {
+      ...maskedLogOptions({ service: "ayra-keys-serve", level: options.level }),
+      serializers: { err: pino.stdSerializers.err },
+    },
     options.destination ?? pino.destination({ fd: 2, sync: false }),
   );
 }

@@ -91,10 +91,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     service
       .reloadKeyring()
       .catch((err: unknown) =>
-        service.logger.error(
-          { err: err instanceof Error ? err.message : String(err) },
-          "keyring reload refused; the running keyring stays",
-        ),
+        service.logger.error({ err }, "keyring reload refused; the running keyring stays"),
       );
   };
   process.on("SIGHUP", reload);

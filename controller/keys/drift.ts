@@ -70,10 +70,7 @@ export class DriftWatcher {
         this.#onFirst = undefined;
       },
       (error: unknown) => {
-        this.#o.logger.warn(
-          { err: error instanceof Error ? error.message : String(error) },
-          "keys-API drift list failed",
-        );
+        this.#o.logger.warn({ err: error }, "keys-API drift list failed");
       },
     );
     await this.#running;

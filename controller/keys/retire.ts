@@ -112,10 +112,7 @@ export class Retirement {
         after?.();
       } catch (error) {
         // The next sweep finds what is left.
-        this.#o.logger.warn(
-          { err: error instanceof Error ? error.message : String(error), by: what },
-          "revocation failed",
-        );
+        this.#o.logger.warn({ err: error, by: what }, "revocation failed");
       }
     });
   }

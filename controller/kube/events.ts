@@ -71,12 +71,7 @@ export class EventRecorder {
     const p = this.#rest
       .create(`/api/v1/namespaces/${target.namespace}/events`, body)
       .then(() => undefined)
-      .catch((error: unknown) =>
-        this.#logger.warn(
-          { err: error instanceof Error ? error.message : String(error), reason },
-          "could not record event",
-        ),
-      )
+      .catch((error: unknown) => this.#logger.warn({ err: error, reason }, "could not record event"))
       .finally(() => this.#inFlight.delete(p));
     this.#inFlight.add(p);
   }

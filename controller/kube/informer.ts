@@ -97,10 +97,7 @@ export class Informer<T extends KubeObject> {
         failures++;
         this.#healthy = false;
         const delay = Math.min(this.#o.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(failures, 10));
-        this.#o.logger.warn(
-          { informer: this.name, err: messageOf(error), retryInMs: delay },
-          "list/watch failed",
-        );
+        this.#o.logger.warn({ informer: this.name, err: error, retryInMs: delay }, "list/watch failed");
         await sleep(delay);
       }
     }
@@ -135,7 +132,7 @@ export class Informer<T extends KubeObject> {
     try {
       this.#o.onListed?.(startedAt);
     } catch (error) {
-      this.#o.logger.error({ informer: this.name, err: messageOf(error) }, "list handler failed");
+      this.#o.logger.error({ informer: this.name, err: error }, "list handler failed");
     }
     if (!this.#synced) {
       this.#synced = true;
@@ -151,7 +148,7 @@ export class Informer<T extends KubeObject> {
     try {
       this.#o.onEvent?.(event, obj);
     } catch (error) {
-      this.#o.logger.error({ informer: this.name, err: messageOf(error) }, "event handler failed");
+      this.#o.logger.error({ informer: this.name, err: error }, "event handler failed");
     }
   }
 
@@ -248,8 +245,4 @@ export class Informer<T extends KubeObject> {
 function slim<T extends KubeObject>(obj: T): T {
   if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
   return obj;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -62,10 +62,7 @@ export class LeaderElector {
     try {
       await this.#tryAcquireOrRenew();
     } catch (error) {
-      this.#o.logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        "lease update failed",
-      );
+      this.#o.logger.warn({ err: error }, "lease update failed");
     }
     if (this.#leading && this.#o.timers.now() - this.#lastRenew > this.#o.renewDeadlineMs) {
       this.#o.logger.error(

@@ -53,13 +53,10 @@ export function startReconcileLoop(options: ReconcileLoopOptions, concurrency: n
         metrics.reconcileErrors.inc({ kind });
         if (error instanceof TerminalError) {
           queue.forget(key);
-          log.error({ err: error.message }, "reconcile failed for good");
+          log.error({ err: error }, "reconcile failed for good");
         } else {
           const delay = queue.addRateLimited(key);
-          log.warn(
-            { err: error instanceof Error ? error.message : String(error), retryInMs: delay },
-            "reconcile failed; retrying",
-          );
+          log.warn({ err: error, retryInMs: delay }, "reconcile failed; retrying");
         }
       } finally {
         timers.clearTimeout(timer);

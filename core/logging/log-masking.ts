@@ -1,18 +1,32 @@
-// What every ayra-keys JSON log must hide, as plain data and functions: fields named like secrets are
-// redacted, and any key-shaped literal anywhere in a line is masked on the way out. Each shell builds its
-// own logger from these (keyservice/logger.ts, controller/logger.ts), so core carries no logging library.
+// What every ayra-keys JSON log looks like and what it must hide, as plain data and functions: the level as
+// its name, the time as an ISO 8601 instant, errors under `err` (the shell's logging library serializes them:
+// type, message, stack, cause), fields named like secrets redacted, and any key-shaped literal anywhere in the
+// finished line masked on its way to the stream. Each shell builds its own logger from these
+// (keyservice/logger.ts, controller/logger.ts), so core carries no logging library. docs/logging.md says
+// where the lines go.
 import { maskKeyLiterals } from "../domain/key-format.ts";
 
 export interface LogOptions {
   level: string;
   /** Fields on every line. */
   base: { service: string };
+  /** The error field, serialized by the logging library's error serializer. */
+  errorKey: "err";
+  /** The `"time"` member of a line, an ISO 8601 instant in UTC. */
+  timestamp: () => string;
   /** Paths whose values are replaced by the censor. */
   redact: { paths: string[]; censor: string };
-  /** Masks key-shaped literals in a call's message arguments. */
-  hooks: { logMethod(this: unknown, args: unknown[], method: (...args: unknown[]) => void): void };
-  /** Masks key-shaped literals in a line's fields. */
-  formatters: { log(fields: Record<string, unknown>): Record<string, unknown> };
+  formatters: {
+    /** `"level":"info"`, not a number: readable without a lookup table, and what log pipelines match on. */
+    level(label: string): { level: string };
+  };
+  hooks: {
+    /**
+     * Masks key-shaped literals in the finished line, after serialization: the message, every field, child
+     * bindings, and error messages and stacks all pass through here.
+     */
+    streamWrite(line: string): string;
+  };
 }
 
 /** Every option a shell's logger needs, masking included: pass it to the logging library as it is. */
@@ -20,25 +34,18 @@ export function maskedLogOptions(options: { service: string; level?: string }): 
   return {
     level: options.level ?? process.env.AYRA_KEYS_LOG_LEVEL ?? "info",
     base: { service: options.service },
+    errorKey: "err",
+    timestamp: isoTime,
     redact: {
       paths: ["secret", "*.secret", "headers.authorization", "req.headers.authorization"],
       censor: "[redacted]",
     },
-    hooks: {
-      logMethod(args, method) {
-        method.apply(this, maskLogArguments(args));
-      },
-    },
-    formatters: { log: maskLogFields },
+    formatters: { level: (label) => ({ level: label }) },
+    hooks: { streamWrite: maskKeyLiterals },
   };
 }
 
-/** A log call's arguments with key-shaped literals in its strings masked. */
-export function maskLogArguments<T extends unknown[]>(args: T): T {
-  return args.map((a) => (typeof a === "string" ? maskKeyLiterals(a) : a)) as T;
-}
-
-/** A log line's fields with every key-shaped literal masked, however deep. */
-export function maskLogFields(fields: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(maskKeyLiterals(JSON.stringify(fields))) as Record<string, unknown>;
+/** `,"time":"2026-12-02T04:05:06.789Z"`: the member as the logging library splices it into a line. */
+export function isoTime(): string {
+  return `,"time":"${new Date().toISOString()}"`;
 }

@@ -216,7 +216,7 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
                 `Something went wrong on our side; quote request id ${requestId}.`,
               );
       if (!(err instanceof ApiError) && !(err instanceof ServiceError))
-        logger.error({ requestId, err: describeInternal(err) }, "request failed");
+        logger.error({ requestId, err }, "request failed");
       if (apiError.retryAfterSeconds !== undefined)
         ex.headers["retry-after"] = String(apiError.retryAfterSeconds);
       if (apiError.code === "body_too_large") ex.headers.connection = "close";
@@ -255,11 +255,4 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
             onIdle = resolve;
           }),
   };
-}
-
-/** An internal failure for the log: its type and message only (masked by the logger's serializer too). */
-function describeInternal(err: unknown): { type: string; message: string } {
-  return err instanceof Error
-    ? { type: err.name, message: err.message }
-    : { type: typeof err, message: String(err) };
 }

@@ -40,16 +40,11 @@ export function startCacheSync(
       polling = false;
     }
   };
-  const pollLogged = () =>
-    poll().catch((err: unknown) =>
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, "cache sync poll failed"),
-    );
+  const pollLogged = () => poll().catch((err: unknown) => logger.warn({ err }, "cache sync poll failed"));
   const recount = () =>
     countByStatus(deps.db)
       .then((counts) => resetKeyCounts(deps, counts))
-      .catch((err: unknown) =>
-        logger.warn({ err: err instanceof Error ? err.message : String(err) }, "counting keys failed"),
-      );
+      .catch((err: unknown) => logger.warn({ err }, "counting keys failed"));
 
   const channel = deps.db.listen?.(
     KEY_CHANGES_CHANNEL,
