@@ -12,7 +12,7 @@ interface Container {
 }
 
 const root = resolve(import.meta.dirname, "..", "..");
-const deployment = parse(readFileSync(join(root, "deploy", "deployment.yaml"), "utf8")) as {
+const deployment = parse(readFileSync(join(root, "deploy", "controller", "deployment.yaml"), "utf8")) as {
   spec: { template: { spec: { containers: Container[] } } };
 };
 const controller = deployment.spec.template.spec.containers[0] as Container;
