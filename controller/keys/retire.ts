@@ -118,6 +118,7 @@ export class Retirement {
         after?.();
       } catch (error) {
         // The next sweep finds what is left.
+        if (!this.#stop.signal.aborted) this.#o.metrics.revocationFailures.inc({ reason: "project_ended" });
         this.#o.logger.warn(
           { err: error instanceof Error ? error.message : String(error), by: what },
           "revocation failed",
