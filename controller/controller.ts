@@ -129,7 +129,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
     },
     onApiKey: (event, obj) => {
       if (event !== "delete") return;
-      metrics.secondsUntilExpiry.remove({ namespace: obj.metadata.namespace, name: obj.metadata.name });
       refusals.forget(obj.metadata.uid);
       deps.unanswered.delete(obj.metadata.uid);
       if (leading) retirement.deleted(obj);

@@ -145,7 +145,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
       keyring,
       cache: new KeyCache({ ttlMs: options.cacheTtlMs ?? SERVICE_DEFAULTS.cacheTtlMs }),
       usage: new UsageRecorder(db),
-      metrics: createMetrics(),
+      metrics: createMetrics({ processMetrics: options.metrics !== undefined }),
       now: options.now ?? Date.now,
       replayWindowMs: options.replayWindowMs ?? 86_400_000,
       flushIntervalMs,

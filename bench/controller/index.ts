@@ -124,7 +124,7 @@ async function rssMb(pid: number): Promise<number> {
 async function memoryFigures(url: string, prefix: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const gauge = (name: string) => {
-    const line = text.split("\n").find((l) => l.startsWith(`ayra_keys_controller_${name} `));
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
     return Math.round(Number(line?.slice(line.lastIndexOf(" ") + 1) ?? Number.NaN) / 2 ** 20);
   };
   return {
@@ -230,7 +230,10 @@ export async function run(): Promise<{ name: string; figures: Record<string, num
     figures.controller_node_flags = await nodeFlags(pid);
     figures.controller_start_rss_mb = await rssMb(pid);
     const writesBefore = await apiserverWrites(rest);
-    const keysBefore = await controllerCounter(controller.url, "ayra_keys_api_requests_total");
+    const keysBefore = await controllerCounter(
+      controller.url,
+      "ayra_keys_controller_keys_api_requests_total",
+    );
     started = performance.now();
     await pool(indexes, CONCURRENCY, async (i) => {
       await rest.create("/apis/keys.ayra.ai/v1alpha1/namespaces/bench/apikeys", apiKeyBody(`svc-${i}`, i));
@@ -247,7 +250,7 @@ export async function run(): Promise<{ name: string; figures: Record<string, num
     writes.set("POST apikeys", (writes.get("POST apikeys") ?? 0) - count);
     if (writes.get("POST apikeys") === 0) writes.delete("POST apikeys");
     const keysCalls = subtract(
-      await controllerCounter(controller.url, "ayra_keys_api_requests_total"),
+      await controllerCounter(controller.url, "ayra_keys_controller_keys_api_requests_total"),
       keysBefore,
     );
     // Leases are leader election's; endpoints are kube-apiserver's own (its endpoint reconciler).
@@ -272,19 +275,22 @@ export async function run(): Promise<{ name: string; figures: Record<string, num
     figures.lease_writes = total(writes, (k) => k.endsWith(" leases"));
     figures.keys_api_calls = sumMap(keysCalls);
     figures.keys_api_calls_per_apikey_by_operation = describeCounts(keysCalls, count);
-    const reconciles = await controllerCounter(controller.url, "ayra_keys_reconciles_total");
+    const reconciles = await controllerCounter(controller.url, "ayra_keys_controller_reconciles_total");
     figures.reconciles = sumMap(reconciles);
     figures.reconcile_errors = describeCounts(
-      await controllerCounter(controller.url, "ayra_keys_reconcile_errors_total"),
+      await controllerCounter(controller.url, "ayra_keys_controller_reconcile_errors_total"),
     );
 
     // 3. Idle.
     const idleWritesBefore = await apiserverWrites(rest);
-    const idleKeysBefore = await controllerCounter(controller.url, "ayra_keys_api_requests_total");
+    const idleKeysBefore = await controllerCounter(
+      controller.url,
+      "ayra_keys_controller_keys_api_requests_total",
+    );
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
     const idleWrites = diff(await apiserverWrites(rest), idleWritesBefore);
     const idleKeys = subtract(
-      await controllerCounter(controller.url, "ayra_keys_api_requests_total"),
+      await controllerCounter(controller.url, "ayra_keys_controller_keys_api_requests_total"),
       idleKeysBefore,
     );
     figures.idle_api_writes_besides_lease = total(idleWrites, notLease);

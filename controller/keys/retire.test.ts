@@ -51,12 +51,25 @@ function silentKeys() {
   return { keys, signals };
 }
 
+const metrics = createControllerMetrics();
+
+/** The controller's counters of revocations done and failed (it alerts on the failed ones). */
+async function revocationCounts() {
+  const total = async (name: string) =>
+    (await metrics.registry.getSingleMetric(name)?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+  return {
+    revoked: await total("ayra_keys_controller_key_revocations_total"),
+    failed: await total("ayra_keys_controller_key_revocation_failures_total"),
+  };
+}
+
 function retirement(keys: KeysClient, facts: KeyFacts, callTimeoutMs: number) {
+  metrics.registry.resetMetrics();
   return new Retirement({
     keys,
     facts,
     logger: pino({ level: "silent" }),
-    metrics: createControllerMetrics(),
+    metrics,
     clusterId: "c1",
     clusterIdResolved: true,
     namespace: undefined,
@@ -77,6 +90,7 @@ describe("revocation on delete is cancellable", () => {
     expect(signals).toHaveLength(1);
     expect(signals[0]?.aborted).toBe(true);
     expect(facts.record("key_1")?.status).toBe("active");
+    expect(await revocationCounts()).toEqual({ revoked: 0, failed: 1 });
   });
 
   it("stopping aborts the revocation in flight at once and starts no further pass", async () => {
@@ -89,6 +103,8 @@ describe("revocation on delete is cancellable", () => {
     r.sweep(Date.now() + 60_000);
     await r.idle();
     expect(signals).toHaveLength(1);
+    // Stopping is no failure of the keys API.
+    expect(await revocationCounts()).toEqual({ revoked: 0, failed: 0 });
   });
 
   it("an answering keys service revokes the key with a live signal", async () => {
@@ -107,5 +123,6 @@ describe("revocation on delete is cancellable", () => {
     expect(calls[0]?.signal).toBeInstanceOf(AbortSignal);
     // Done with this ApiKey: its keys are forgotten (an aborted pass keeps them, as above).
     expect(facts.recordsFor(owner.uid)).toEqual([]);
+    expect(await revocationCounts()).toEqual({ revoked: 1, failed: 0 });
   });
 });

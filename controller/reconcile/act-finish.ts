@@ -75,7 +75,13 @@ export async function revokeKeys(
   signal?: AbortSignal,
 ): Promise<void> {
   for (const id of ids) {
-    const done = await revokeUnlessGone(deps.keys, id, { reason }, { signal });
+    let done: Awaited<ReturnType<typeof revokeUnlessGone>>;
+    try {
+      done = await revokeUnlessGone(deps.keys, id, { reason }, { signal });
+    } catch (error) {
+      if (!signal?.aborted) deps.metrics.revocationFailures.inc({ reason });
+      throw error;
+    }
     if (done !== undefined) deps.metrics.revocations.inc({ reason });
     deps.facts.markRevoked(id);
   }

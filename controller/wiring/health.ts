@@ -42,20 +42,28 @@ export function startHealth(o: HealthOptions) {
       metrics.queueDepth.set(queue.length);
       metrics.queueDelayed.set(queue.delayedCount);
       const counts = { ready: 0, reconciling: 0, stalled: 0 };
-      const now = o.timers.now();
+      // Rebuilt per scrape from the informer cache: a deleted ApiKey, or one whose key stopped expiring, leaves no series.
+      metrics.keyExpiration.reset();
+      metrics.keyNextRotation.reset();
       for (const obj of o.apiKeys.list()) {
         const conditions = obj.status?.conditions;
         if (conditionOf(conditions, "Stalled")?.status === "True") counts.stalled++;
         else if (conditionOf(conditions, "Ready")?.status === "True") counts.ready++;
         else counts.reconciling++;
-        const expires = obj.status?.expiresAt;
-        if (expires)
-          metrics.secondsUntilExpiry.set(
-            { namespace: obj.metadata.namespace, name: obj.metadata.name },
-            (Date.parse(expires) - now) / 1000,
-          );
+        const labels = { namespace: obj.metadata.namespace, name: obj.metadata.name };
+        const expires = instantSeconds(obj.status?.expiresAt);
+        if (expires !== undefined) metrics.keyExpiration.set(labels, expires);
+        const rotates = instantSeconds(obj.status?.nextRotationAt);
+        if (rotates !== undefined) metrics.keyNextRotation.set(labels, rotates);
       }
-      for (const [state, n] of Object.entries(counts)) metrics.keysByState.set({ state }, n);
+      for (const [state, n] of Object.entries(counts)) metrics.apiKeysByState.set({ state }, n);
     },
   });
+}
+
+/** An RFC 3339 instant from status as Unix seconds; absent or unreadable gives no series. */
+function instantSeconds(instant: string | null | undefined): number | undefined {
+  if (!instant) return undefined;
+  const ms = Date.parse(instant);
+  return Number.isNaN(ms) ? undefined : ms / 1000;
 }

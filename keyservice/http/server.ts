@@ -122,8 +122,10 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
   ): KeyRecord | Promise<KeyRecord> {
     const now = deps.now();
     const header = req.headers.authorization;
-    if (header === undefined || header === "")
+    if (header === undefined || header === "") {
+      deps.metrics.authenticationFailures.inc({ reason: "missing" });
       throw new ApiError("missing_api_key", "Authenticate with an Authorization: Bearer sk_… header.");
+    }
     const found = principalFor(req, header, now);
     return found instanceof Promise
       ? found.then((principal) => admit(req, headers, principal, address, now))
@@ -141,12 +143,14 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
       lastBearer.delete(req.socket);
       const blocked = options.failedAuthLimiter.exceeded(address, now);
       if (blocked) {
+        deps.metrics.authenticationFailures.inc({ reason: "throttled" });
         deps.metrics.rateLimited.inc({ kind: "failed_auth" });
         throw new ApiError("auth_rate_limit_exceeded", "Too many failed authentications from this address.", {
           retryAfterSeconds: blocked.retryAfterSeconds,
         });
       }
       options.failedAuthLimiter.take(address, now);
+      deps.metrics.authenticationFailures.inc({ reason: "invalid" });
       throw new ApiError("invalid_api_key", "The API key is not valid.");
     }
     lastBearer.set(req.socket, { header: req.headers.authorization ?? "", digest: principal.digest });

@@ -107,7 +107,7 @@ describe("ayra-keys serve", () => {
       });
       const audit = await first.call("GET", "/v1/audit_events?limit=100", { key: admin });
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      expect(metrics).toContain("ayra_keys_http_requests_total");
+      expect(metrics).toContain("ayra_keys_service_http_requests_total");
       expect((await fetch(`${first.url}/metrics`)).status).toBe(404); // not on the API port
 
       await first.proc.stop();

@@ -131,9 +131,10 @@ describe("three nodes sharing PostgreSQL", () => {
     const node = others[1] as RunningKeyService;
     const gauge = async (status: string) => {
       const text = await (await fetch(node.metricsUrl ?? "")).text();
-      const line = new RegExp(`^ayra_keys_keys\\{environment="test",status="${status}"\\} (\\d+)$`, "m").exec(
-        text,
-      );
+      const line = new RegExp(
+        `^ayra_keys_service_keys\\{environment="test",status="${status}"\\} (\\d+)$`,
+        "m",
+      ).exec(text);
       return Number(line?.[1] ?? 0);
     };
     const before = { active: await gauge("active"), revoked: await gauge("revoked") };
