@@ -112,15 +112,8 @@ export class Retirement {
         after?.();
       } catch (error) {
         // The next sweep finds what is left.
-<<<<<<< HEAD
-        this.#o.logger.warn({ err: error, by: what }, "revocation failed");
-=======
         if (!this.#stop.signal.aborted) this.#o.metrics.revocationFailures.inc({ reason: "project_ended" });
-        this.#o.logger.warn(
-          { err: error instanceof Error ? error.message : String(error), by: what },
-          "revocation failed",
-        );
->>>>>>> prom
+        this.#o.logger.warn({ err: error, by: what }, "revocation failed");
       }
     });
   }
