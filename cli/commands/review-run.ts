@@ -9,6 +9,7 @@ import { publishToGitHub } from "../../review/github/publish.ts";
 import { renderAnnotations } from "../../review/render/annotations.ts";
 import { renderJson } from "../../review/render/json.ts";
 import { renderMarkdown } from "../../review/render/markdown.ts";
+import type { ReviewReport } from "../../review/report.ts";
 import { ReviewInputError, runReview } from "../../review/review.ts";
 
 export type ReviewOutput = "markdown" | "json" | "annotations";
@@ -23,6 +24,10 @@ export interface ReviewFlags {
   failOn?: FailOn;
   root?: string;
   repo: string;
+  /** kubectl for rendering kustomizations (default: kubectl on PATH, or AYRA_KEYS_KUBECTL). */
+  kubectl?: string;
+  /** helm for rendering charts the policy names (default: helm on PATH, or AYRA_KEYS_HELM). */
+  helm?: string;
 }
 
 export type ReviewIo = {
@@ -38,6 +43,17 @@ export const REVIEW_EXIT = { passed: 0, failed: 1, error: 2 } as const;
 const KNOWN_ERRORS = [ReviewInputError, GitRefError, GitError, GitHubContextError, GitHubAuthError];
 
 export async function runReviewCommand(paths: string[], flags: ReviewFlags, io: ReviewIo): Promise<number> {
+  return (await executeReview(paths, flags, io)).code;
+}
+
+export type ReviewOutcome = { code: number; report?: ReviewReport };
+
+/** The review and its reporting; the report too, for callers that act on it (the GitHub Action). */
+export async function executeReview(
+  paths: string[],
+  flags: ReviewFlags,
+  io: ReviewIo,
+): Promise<ReviewOutcome> {
   try {
     let github: GitHubContext | undefined;
     if (flags.github) github = readGitHubContext(io.env);
@@ -68,11 +84,11 @@ export async function runReviewCommand(paths: string[], flags: ReviewFlags, io: 
         },
       );
     }
-    return report.failed ? REVIEW_EXIT.failed : REVIEW_EXIT.passed;
+    return { code: report.failed ? REVIEW_EXIT.failed : REVIEW_EXIT.passed, report };
   } catch (error) {
     const known = KNOWN_ERRORS.some((type) => error instanceof type);
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`ayra-keys review: ${maskKeyLiterals(known ? message : `unexpected failure: ${message}`)}\n`);
-    return REVIEW_EXIT.error;
+    return { code: REVIEW_EXIT.error };
   }
 }
