@@ -10,6 +10,7 @@ import type { KeySpec } from "../core/spec/key-spec.ts";
 import { validateKeySpec } from "../core/spec/validate.ts";
 import { hygieneFindings, reviewFinding, specErrorFindings } from "./findings.ts";
 import type { GitRepo, TreeEntry } from "./git.ts";
+import { kustomizeRoots, type RenderSettings, renderRoots } from "./gitops/rendered-sides.ts";
 import { isManifestPath, MAX_MANIFEST_BYTES, parseManifestFile, tooLargeMessage } from "./manifest-file.ts";
 import type { ApiKeyManifest, ManifestProblem } from "./manifests.ts";
 import { changeDetails, changeSummary } from "./plan-text.ts";
@@ -28,6 +29,8 @@ export type ManifestReviewInput = {
   paths: readonly string[];
   policy: ReviewPolicy;
   now: Date;
+  /** How to render kustomizations among the paths; without it, kustomization folders are read as plain YAML. */
+  render?: RenderSettings;
 };
 
 export type ManifestReview = { plan: PlanRow[]; unchanged: number; findings: Finding[] };
@@ -185,6 +188,88 @@ function noteRenames(rows: PlanRow[], created: Map<string, KeySpec>, deleted: Ma
 }
 
 export async function reviewManifests(input: ManifestReviewInput): Promise<ManifestReview> {
+  const roots =
+    input.render && input.paths.length > 0
+      ? await kustomizeRoots(input.git, input, input.paths)
+      : new Map<string, string>();
+  const plainPaths = input.paths.filter((p) => !roots.has(p));
+  const review: ManifestReview = { plan: [], unchanged: 0, findings: [] };
+  // An empty path list means the whole tree; when every path is a kustomization, nothing is read plain.
+  if (input.paths.length === 0 || plainPaths.length > 0) {
+    const plain = await reviewPlainManifests({ ...input, paths: plainPaths });
+    review.plan.push(...plain.plan);
+    review.findings.push(...plain.findings);
+    review.unchanged += plain.unchanged;
+  }
+  if (roots.size > 0 && input.render !== undefined) {
+    const rendered = await renderRoots(
+      input.git,
+      input,
+      [...roots.values()],
+      input.policy.namespace,
+      input.render,
+    );
+    for (const root of rendered) {
+      for (const p of root.head.problems) {
+        const finding = reviewFinding(input.policy, p.rule, p.message, {
+          location: p.location,
+          ...(p.key ? { key: p.key } : {}),
+        });
+        if (finding) review.findings.push(finding);
+      }
+      const headById = new Map<string, ApiKeyManifest>();
+      for (const key of root.head.keys) if (!headById.has(key.id)) headById.set(key.id, key);
+      const baseById = new Map<string, ApiKeyManifest>();
+      for (const key of root.base.keys) if (!baseById.has(key.id)) baseById.set(key.id, key);
+      const planned = planKeys(input, [...headById.values()], headById, baseById, 0);
+      review.plan.push(...planned.plan);
+      review.findings.push(...planned.findings);
+      review.unchanged += planned.unchanged;
+    }
+  }
+  review.plan.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return review;
+}
+
+/** Plans each candidate against the base and each base key the head no longer has. */
+function planKeys(
+  input: ManifestReviewInput,
+  candidates: readonly ApiKeyManifest[],
+  headById: Map<string, ApiKeyManifest>,
+  baseById: Map<string, ApiKeyManifest>,
+  alreadyUnchanged: number,
+): ManifestReview {
+  const plan: PlanRow[] = [];
+  const findings: Finding[] = [];
+  let unchanged = alreadyUnchanged;
+  const created = new Map<string, KeySpec>();
+  const deleted = new Map<string, KeySpec>();
+  for (const key of candidates) {
+    const planned = planChanged(input, key, baseById.get(key.id));
+    if (planned === "unchanged") {
+      unchanged++;
+      continue;
+    }
+    plan.push(planned.row);
+    findings.push(...planned.findings);
+    if (planned.row.action === "create") {
+      const spec = validSpec(key, input.now);
+      if (spec) created.set(key.id, spec);
+    }
+  }
+  for (const [id, key] of baseById) {
+    if (headById.has(id)) continue;
+    const planned = planDeleted(input, key);
+    plan.push(planned.row);
+    findings.push(...planned.findings);
+    const spec = validSpec(key, input.now);
+    if (spec) deleted.set(id, spec);
+  }
+  noteRenames(plan, created, deleted);
+  return { plan, unchanged, findings };
+}
+
+async function reviewPlainManifests(input: ManifestReviewInput): Promise<ManifestReview> {
   const { git, base, head, paths, policy } = input;
   const changed = (await git.changedFiles(base, head, paths)).filter((f) => isManifestPath(f.path));
   const changedPaths = new Set(changed.map((f) => f.path));
@@ -235,32 +320,6 @@ export async function reviewManifests(input: ManifestReviewInput): Promise<Manif
   const baseById = new Map<string, ApiKeyManifest>();
   for (const key of baseSide.keys) if (!baseById.has(key.id)) baseById.set(key.id, key);
 
-  const plan: PlanRow[] = [];
-  let unchanged = headById.size - candidates.length;
-  const created = new Map<string, KeySpec>();
-  const deleted = new Map<string, KeySpec>();
-  for (const key of candidates) {
-    const planned = planChanged(input, key, baseById.get(key.id));
-    if (planned === "unchanged") {
-      unchanged++;
-      continue;
-    }
-    plan.push(planned.row);
-    findings.push(...planned.findings);
-    if (planned.row.action === "create") {
-      const spec = validSpec(key, input.now);
-      if (spec) created.set(key.id, spec);
-    }
-  }
-  for (const [id, key] of baseById) {
-    if (headById.has(id)) continue;
-    const planned = planDeleted(input, key);
-    plan.push(planned.row);
-    findings.push(...planned.findings);
-    const spec = validSpec(key, input.now);
-    if (spec) deleted.set(id, spec);
-  }
-  noteRenames(plan, created, deleted);
-  plan.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { plan, unchanged, findings };
+  const planned = planKeys(input, candidates, headById, baseById, headById.size - candidates.length);
+  return { plan: planned.plan, unchanged: planned.unchanged, findings: [...findings, ...planned.findings] };
 }

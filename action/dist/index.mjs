@@ -9681,7 +9681,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments2(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -9695,7 +9695,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument2(source, options = {}) {
+    function parseDocument3(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -9714,14 +9714,14 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse3(src, reviver, options) {
+    function parse4(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument2(src, options);
+      const doc = parseDocument3(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -9755,9 +9755,9 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports.parse = parse3;
-    exports.parseAllDocuments = parseAllDocuments2;
-    exports.parseDocument = parseDocument2;
+    exports.parse = parse4;
+    exports.parseAllDocuments = parseAllDocuments4;
+    exports.parseDocument = parseDocument3;
     exports.stringify = stringify;
   }
 });
@@ -9815,9 +9815,9 @@ var require_dist = __commonJS({
 });
 
 // cli/commands/review-action.ts
-import { appendFile as appendFile2, mkdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve as resolve3 } from "node:path";
+import { appendFile as appendFile2, mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { dirname, join as join8, resolve as resolve3 } from "node:path";
 
 // core/domain/key-format.ts
 var RANDOM_LENGTH = 43;
@@ -10327,6 +10327,11 @@ var REVIEW_RULES = {
     fixed: true,
     summary: "a Pulumi preview must succeed for its plan to be complete"
   },
+  "render-failed": {
+    severity: "error",
+    fixed: true,
+    summary: "a kustomization or chart must render from the repository alone: no remote bases or charts, no plugins or exec functions"
+  },
   "environment-change": {
     severity: "error",
     fixed: false,
@@ -10567,11 +10572,11 @@ function formatOutputs(outputs) {
   }
   if (outputs.report !== void 0) entries.push(["report", outputs.report]);
   return entries.map(([name, value]) => {
-    let delimiter = `ghadelimiter_${randomUUID()}`;
-    while (value.includes(delimiter)) delimiter = `ghadelimiter_${randomUUID()}`;
-    return `${name}<<${delimiter}
+    let delimiter2 = `ghadelimiter_${randomUUID()}`;
+    while (value.includes(delimiter2)) delimiter2 = `ghadelimiter_${randomUUID()}`;
+    return `${name}<<${delimiter2}
 ${value}
-${delimiter}
+${delimiter2}
 `;
   }).join("");
 }
@@ -10609,6 +10614,8 @@ import { resolve as resolve2 } from "node:path";
 
 // review/git.ts
 import { spawn } from "node:child_process";
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 var GitError = class extends Error {
   name = "GitError";
   exitCode;
@@ -10779,6 +10786,33 @@ function run(cwd, args, options = {}) {
     });
     child.stdin.end(options.input ?? "");
   });
+}
+async function exportCommit(repo, commit, dir) {
+  const tarFile = `${dir}.tar`;
+  await run(repo.root, [...FIXED_CONFIG, "archive", "--format=tar", `--output=${tarFile}`, commit]);
+  await new Promise((resolve4, reject) => {
+    const child = spawn("tar", ["-x", "-f", tarFile, "-C", dir, "--no-same-owner", "--no-same-permissions"], {
+      stdio: ["ignore", "ignore", "pipe"]
+    });
+    const err = [];
+    child.stderr.on("data", (chunk) => err.push(chunk));
+    child.on("error", (error) => reject(new GitError(`could not run tar: ${error.message}`, null)));
+    child.on(
+      "close",
+      (code2) => code2 === 0 ? resolve4() : reject(
+        new GitError(`tar failed (exit ${code2}): ${Buffer.concat(err).toString("utf8").trim()}`, code2)
+      )
+    );
+  });
+  await rm(tarFile, { force: true });
+  await removeSymlinks(dir);
+}
+async function removeSymlinks(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) await rm(path, { force: true });
+    else if (entry.isDirectory()) await removeSymlinks(path);
+  }
 }
 
 // review/github/context.ts
@@ -18686,8 +18720,80 @@ async function publishToGitHub(report, context, io, options = {}) {
   return result;
 }
 
+// review/gitops/render-tools.ts
+import { execFile } from "node:child_process";
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { delimiter, join as join2 } from "node:path";
+var INSTALL = {
+  kubectl: "install kubectl (https://kubernetes.io/docs/tasks/tools/) or pass --kubectl PATH",
+  helm: "install helm (https://helm.sh/docs/intro/install/) or pass --helm PATH"
+};
+var RenderToolMissingError = class extends Error {
+  name = "RenderToolMissingError";
+  tool;
+  constructor(tool, why, needed) {
+    super(`${needed} needs ${tool}, and ${why}: ${INSTALL[tool]}.`);
+    this.tool = tool;
+  }
+};
+async function executable(path) {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function findTool(tool, given, env, needed) {
+  const variable = tool === "kubectl" ? "AYRA_KEYS_KUBECTL" : "AYRA_KEYS_HELM";
+  const explicit = given[tool] ?? env[variable];
+  if (explicit !== void 0 && explicit !== "") {
+    if (await executable(explicit)) return explicit;
+    throw new RenderToolMissingError(
+      tool,
+      `${explicit} (from ${given[tool] ? `--${tool}` : variable}) is not an executable file`,
+      needed
+    );
+  }
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (dir === "") continue;
+    const candidate = join2(dir, tool);
+    if (await executable(candidate)) return candidate;
+  }
+  throw new RenderToolMissingError(tool, `it is not on PATH (nor set in ${variable})`, needed);
+}
+var RENDER_TIMEOUT_MS = 6e4;
+var MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
+function runTool(path, args, options) {
+  const timeout = options.timeoutMs ?? RENDER_TIMEOUT_MS;
+  return new Promise((resolve4) => {
+    execFile(
+      path,
+      args,
+      {
+        cwd: options.cwd,
+        env: { HOME: options.home, PATH: "", KUSTOMIZE_PLUGIN_HOME: join2(options.home, "no-plugins") },
+        timeout,
+        killSignal: "SIGKILL",
+        maxBuffer: MAX_OUTPUT_BYTES,
+        encoding: "utf8"
+      },
+      (error, stdout, stderr) => {
+        if (error === null) return resolve4({ ok: true, stdout });
+        const killed = error.killed === true;
+        const first = stderr.trim().split("\n").slice(0, 4).join(" ").slice(0, 600);
+        resolve4({
+          ok: false,
+          message: killed ? `did not finish within ${timeout / 1e3} s` : first || error.message.split("\n")[0] || "failed"
+        });
+      }
+    );
+  });
+}
+
 // review/review.ts
-import { readFile as readFile2 } from "node:fs/promises";
+import { readFile as readFile6 } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep as sep2 } from "node:path";
 
 // review/diff-lines.ts
@@ -19599,23 +19705,94 @@ function editDistance(a, b) {
 
 // core/spec/validate.ts
 function validateKeySpec(input2, options) {
-  const refused = options.target === "pulumi" ? kubernetesOnlyErrors(input2) : [];
+  const refused2 = options.target === "pulumi" ? kubernetesOnlyErrors(input2) : [];
   const validate = schemaValidator();
   const spec = validate(input2) ? structuredClone(input2) : void 0;
   const errors = spec !== void 0 ? semanticErrors(spec, options.now ?? /* @__PURE__ */ new Date()) : firstPerPath((validate.errors ?? []).map(translateSchemaError));
-  const relevant = errors.filter((error) => !refused.some((r) => isWithin(error.path, r.path)));
-  const all = [...refused, ...relevant];
+  const relevant = errors.filter((error) => !refused2.some((r) => isWithin(error.path, r.path)));
+  const all = [...refused2, ...relevant];
   return spec !== void 0 && all.length === 0 ? { ok: true, spec } : { ok: false, errors: all };
 }
 function firstPerPath(errors) {
   return errors.filter((error, index) => errors.findIndex((e) => e.path === error.path) === index);
 }
 
+// review/gitops/rendered-sides.ts
+import { mkdir, mkdtemp, rm as rm2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join7, posix as posix2 } from "node:path";
+
+// review/gitops/kustomization-files.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { lstat, readFile } from "node:fs/promises";
+import { join as join3, posix } from "node:path";
+var KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+async function isFile(path) {
+  try {
+    return (await lstat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+async function isDirectory(path) {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+async function findKustomization(exportRoot, dir) {
+  for (const name of KUSTOMIZATION_FILE_NAMES) {
+    const file = dir === "." || dir === "" ? name : `${dir}/${name}`;
+    if (await isFile(join3(exportRoot, file))) return file;
+  }
+  return void 0;
+}
+var KustomizationParseError = class extends Error {
+  name = "KustomizationParseError";
+};
+async function readKustomization(exportRoot, file) {
+  const text = await readFile(join3(exportRoot, file), "utf8");
+  let data;
+  try {
+    data = (0, import_yaml.parse)(text, { maxAliasCount: 100 });
+  } catch (error) {
+    throw new KustomizationParseError(
+      `${file} is not valid YAML: ${error instanceof Error ? error.message.split("\n")[0] : "parse error"}`
+    );
+  }
+  if (data === null || data === void 0) data = {};
+  if (typeof data !== "object" || Array.isArray(data))
+    throw new KustomizationParseError(`${file} must be a mapping of kustomization fields.`);
+  return { file, dir: posix.dirname(file), data };
+}
+function stringList(data, field) {
+  const value = data[field];
+  return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
+}
+function objectList(data, field) {
+  const value = data[field];
+  return Array.isArray(value) ? value.filter(
+    (v) => typeof v === "object" && v !== null && !Array.isArray(v)
+  ) : [];
+}
+function repoPath(dir, relative2) {
+  if (posix.isAbsolute(relative2)) return void 0;
+  const joined = posix.normalize(posix.join(dir, relative2));
+  if (joined === ".." || joined.startsWith("../")) return void 0;
+  return joined.replace(/\/$/, "");
+}
+
+// review/gitops/kustomize-render.ts
+var import_yaml6 = __toESM(require_dist(), 1);
+import { readFile as readFile4, writeFile } from "node:fs/promises";
+import { join as join6 } from "node:path";
+
 // review/manifests.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 
 // review/yaml-locate.ts
-var import_yaml = __toESM(require_dist(), 1);
+var import_yaml2 = __toESM(require_dist(), 1);
 function specPathSegments(path) {
   const segments = [];
   const pattern = /([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\./y;
@@ -19636,15 +19813,15 @@ function findNode(from, segments) {
   for (const segment of segments) {
     const node = current.node;
     let next;
-    if ((0, import_yaml.isMap)(node) && typeof segment === "string") {
-      const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === segment);
-      if (pair && (0, import_yaml.isPair)(pair)) {
+    if ((0, import_yaml2.isMap)(node) && typeof segment === "string") {
+      const pair = node.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === segment);
+      if (pair && (0, import_yaml2.isPair)(pair)) {
         const key = pair.key;
         next = pair.value ? { node: pair.value, key } : { node: key, key };
       }
-    } else if ((0, import_yaml.isSeq)(node) && typeof segment === "number") {
+    } else if ((0, import_yaml2.isSeq)(node) && typeof segment === "number") {
       const item = node.items[segment];
-      if (item && !(0, import_yaml.isPair)(item)) next = { node: item };
+      if (item && !(0, import_yaml2.isPair)(item)) next = { node: item };
     }
     if (next === void 0) return { ...current, partial: true };
     current = next;
@@ -19657,8 +19834,8 @@ function isSingleLine(node, counter) {
 }
 function locationOf(target, file, counter, side) {
   const found = target.node;
-  const block = (0, import_yaml.isCollection)(found) && !(found.flow === true && isSingleLine(found, counter));
-  const node = (block || (0, import_yaml.isAlias)(found) || target.partial) && target.key ? target.key : found;
+  const block = (0, import_yaml2.isCollection)(found) && !(found.flow === true && isSingleLine(found, counter));
+  const node = (block || (0, import_yaml2.isAlias)(found) || target.partial) && target.key ? target.key : found;
   const [start2 = 0, valueEnd = start2] = node.range ?? [];
   const from = counter.linePos(start2);
   let to = counter.linePos(Math.max(start2, valueEnd));
@@ -19676,11 +19853,11 @@ function fileStart(file, side) {
   return { file, line: 1, column: 1, endLine: 1, endColumn: 1, side };
 }
 function parseManifestText(file, text, options) {
-  const counter = new import_yaml2.LineCounter();
+  const counter = new import_yaml3.LineCounter();
   const result = { keys: [], problems: [] };
   let documents;
   try {
-    documents = (0, import_yaml2.parseAllDocuments)(text, {
+    documents = (0, import_yaml3.parseAllDocuments)(text, {
       lineCounter: counter,
       prettyErrors: false,
       uniqueKeys: true
@@ -19734,20 +19911,20 @@ function readDocument(context, doc, index) {
     return;
   }
   const root = doc.contents;
-  if (root === null || root === void 0 || (0, import_yaml2.isScalar)(root) && root.value === null) return;
-  if (!(0, import_yaml2.isMap)(root)) {
+  if (root === null || root === void 0 || (0, import_yaml3.isScalar)(root) && root.value === null) return;
+  if (!(0, import_yaml3.isMap)(root)) {
     problem(
       context,
       where2(context, root),
-      `${label(context, index)} is ${(0, import_yaml2.isSeq)(root) ? "a list" : "a single value"}, not a Kubernetes object with apiVersion and kind.`
+      `${label(context, index)} is ${(0, import_yaml3.isSeq)(root) ? "a list" : "a single value"}, not a Kubernetes object with apiVersion and kind.`
     );
     return;
   }
   readObject(context, doc, root, `${label(context, index)}`);
 }
 function pairOf(map, key) {
-  const pair = map.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === key);
-  if (pair === void 0 || !(0, import_yaml2.isPair)(pair)) return void 0;
+  const pair = map.items.find((p) => (0, import_yaml3.isPair)(p) && (0, import_yaml3.isScalar)(p.key) && String(p.key.value) === key);
+  if (pair === void 0 || !(0, import_yaml3.isPair)(pair)) return void 0;
   return { key: pair.key, value: pair.value ?? void 0 };
 }
 function plain(doc, node) {
@@ -19811,14 +19988,14 @@ function readObject(context, doc, map, what) {
 }
 function readList(context, doc, map, what) {
   const items = pairOf(map, "items")?.value;
-  if (!(0, import_yaml2.isSeq)(items)) return;
+  if (!(0, import_yaml3.isSeq)(items)) return;
   items.items.forEach((item, i) => {
-    if ((0, import_yaml2.isMap)(item)) readObject(context, doc, item, `${what} items[${i}]`);
+    if ((0, import_yaml3.isMap)(item)) readObject(context, doc, item, `${what} items[${i}]`);
   });
 }
 function readApiKey(context, doc, map, what) {
   const metadata = pairOf(map, "metadata");
-  if (!(0, import_yaml2.isMap)(metadata?.value)) {
+  if (!(0, import_yaml3.isMap)(metadata?.value)) {
     problem(
       context,
       where2(context, metadata?.value ?? map, metadata?.key),
@@ -19891,6 +20068,335 @@ function readApiKey(context, doc, map, what) {
       return locationOf(target, context.file, context.counter, context.options.side);
     }
   });
+}
+
+// review/gitops/kustomize-safety.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+import { readFile as readFile2 } from "node:fs/promises";
+import { join as join4 } from "node:path";
+var REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|[\w.-]+@[\w.-]+:|(github|gitlab|bitbucket)\.(com|org)\/)|\?ref=|^[\w-]+(\.[\w-]+)+\.[a-z]{2,}\//i;
+function isRemoteReference(entry) {
+  return REMOTE.test(entry.trim());
+}
+var FUNCTION_ANNOTATIONS = ["config.kubernetes.io/function", "config.k8s.io/function"];
+var HELM_FIELDS = ["helmCharts", "helmChartInflationGenerator", "helmGlobals"];
+function notBuiltin(config) {
+  if (typeof config !== "object" || config === null) return void 0;
+  const record = config;
+  const metadata = record.metadata ?? {};
+  const annotations = metadata.annotations ?? {};
+  const fn = FUNCTION_ANNOTATIONS.find((a) => annotations[a] !== void 0);
+  if (fn !== void 0) return `declares a KRM function (${fn}: an exec or container function)`;
+  if (record.apiVersion !== "builtin")
+    return `is ${String(record.apiVersion ?? "no apiVersion")}/${String(record.kind ?? "?")}, not a kustomize built-in (apiVersion: builtin): a plugin`;
+  return void 0;
+}
+async function checkPluginEntries(root, k, field, refusals) {
+  const value = k.data[field];
+  if (!Array.isArray(value)) return;
+  for (const entry of value) {
+    if (typeof entry !== "string") {
+      const why = notBuiltin(entry);
+      if (why)
+        refusals.push({
+          file: k.file,
+          message: `${k.file}: an inline ${field} entry ${why}; it is not run.`
+        });
+      continue;
+    }
+    if (isRemoteReference(entry)) {
+      refusals.push({
+        file: k.file,
+        message: `${k.file}: ${field} entry ${entry} is remote; only files in the repository are rendered.`
+      });
+      continue;
+    }
+    const path = repoPath(k.dir, entry);
+    if (path === void 0 || !await isFile(join4(root, path))) {
+      refusals.push({
+        file: k.file,
+        message: `${k.file}: ${field} entry ${entry} is not a file in the repository (a folder of generated configs is not rendered).`
+      });
+      continue;
+    }
+    const docs = (0, import_yaml4.parseAllDocuments)(await readFile2(join4(root, path), "utf8"));
+    for (const doc of docs) {
+      const why = notBuiltin(doc.toJS({ maxAliasCount: 100 }));
+      if (why)
+        refusals.push({ file: path, message: `${path} (${field} of ${k.file}) ${why}; it is not run.` });
+    }
+  }
+}
+async function checkKustomization(exportRoot, dir) {
+  const refusals = [];
+  const kustomizations = [];
+  const seen = /* @__PURE__ */ new Set();
+  const visit = async (folder, from) => {
+    if (seen.has(folder)) return;
+    seen.add(folder);
+    const file = await findKustomization(exportRoot, folder);
+    if (file === void 0) {
+      refusals.push({
+        file: from,
+        message: `${from} names ${folder}, a folder without a kustomization.yaml.`
+      });
+      return;
+    }
+    let k;
+    try {
+      k = await readKustomization(exportRoot, file);
+    } catch (error) {
+      if (!(error instanceof KustomizationParseError)) throw error;
+      refusals.push({ file, message: error.message });
+      return;
+    }
+    kustomizations.push(k);
+    for (const field of HELM_FIELDS)
+      if (k.data[field] !== void 0)
+        refusals.push({
+          file,
+          message: `${file}: ${field} is not rendered (charts inside a kustomization need --enable-helm, which stays off); name the chart in .ayra-keys.yaml instead.`
+        });
+    for (const field of ["generators", "transformers", "validators"])
+      await checkPluginEntries(exportRoot, k, field, refusals);
+    for (const field of ["resources", "bases", "components"]) {
+      for (const entry of stringList(k.data, field)) {
+        if (isRemoteReference(entry)) {
+          refusals.push({
+            file,
+            message: `${file}: ${field} entry ${entry} is remote; remote bases are not fetched (the review renders the repository alone). Vendor it into the repository.`
+          });
+          continue;
+        }
+        const path = repoPath(k.dir, entry);
+        if (path === void 0) {
+          refusals.push({ file, message: `${file}: ${field} entry ${entry} leaves the repository.` });
+          continue;
+        }
+        if (await isDirectory(join4(exportRoot, path))) await visit(path, file);
+      }
+    }
+    for (const patch of objectList(k.data, "patches")) {
+      if (typeof patch.path === "string" && isRemoteReference(patch.path))
+        refusals.push({
+          file,
+          message: `${file}: patch ${patch.path} is remote; only files in the repository are rendered.`
+        });
+    }
+  };
+  await visit(dir, dir);
+  return { refusals, kustomizations };
+}
+
+// review/gitops/source-map.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+import { readFile as readFile3 } from "node:fs/promises";
+import { join as join5 } from "node:path";
+var ORIGIN = "config.kubernetes.io/origin";
+async function readText(context, path) {
+  try {
+    return await readFile3(join5(context.exportRoot, path), "utf8");
+  } catch {
+    return void 0;
+  }
+}
+async function parseSource(context, path) {
+  const text = await readText(context, path);
+  if (text === void 0) return [];
+  return parseManifestText(path, text, { namespace: context.namespace, side: context.side }).keys;
+}
+async function loadPatches(context) {
+  const patches = [];
+  for (const k of context.kustomizations) {
+    const entries = [];
+    for (const patch of objectList(k.data, "patches")) {
+      if (typeof patch.path !== "string") continue;
+      const target = patch.target ?? {};
+      const entry = { path: patch.path };
+      if (typeof target.name === "string") entry.targetName = target.name;
+      entries.push(entry);
+    }
+    for (const path of stringList(k.data, "patchesStrategicMerge"))
+      if (!path.includes("\n")) entries.push({ path });
+    for (const entry of entries) {
+      const path = repoPath(k.dir, entry.path);
+      if (path === void 0) continue;
+      const keys = await parseSource(context, path);
+      if (keys.length > 0)
+        patches.push({ keys, ...entry.targetName ? { targetName: entry.targetName } : {} });
+    }
+  }
+  return patches;
+}
+function byName(items, name) {
+  return items.find((i) => i.name === name) ?? items.find((i) => name.includes(i.name));
+}
+function topField(specPath) {
+  return specPath.split(/[.[]/)[0] ?? specPath;
+}
+function hasField(spec, field) {
+  return typeof spec === "object" && spec !== null && Object.hasOwn(spec, field);
+}
+function origins(rendered, dir, namespace) {
+  const out = /* @__PURE__ */ new Map();
+  for (const doc of (0, import_yaml5.parseAllDocuments)(rendered)) {
+    const object = doc.toJS({ maxAliasCount: 100 });
+    if (object?.kind !== "ApiKey") continue;
+    const metadata = object.metadata ?? {};
+    const annotations = metadata.annotations ?? {};
+    const origin = annotations[ORIGIN];
+    const match = typeof origin === "string" ? /^path:\s*(.+)$/m.exec(origin) : null;
+    const path = match?.[1] ? repoPath(dir, match[1].trim().replace(/^["']|["']$/g, "")) : void 0;
+    const id = `${typeof metadata.namespace === "string" ? metadata.namespace : namespace}/${String(metadata.name)}`;
+    if (path !== void 0 && !out.has(id)) out.set(id, path);
+  }
+  return out;
+}
+async function mapToSources(context, rendered, keys) {
+  const rootDir = context.kustomizations[0]?.dir ?? ".";
+  const originFiles = origins(rendered, rootDir, context.namespace);
+  const patches = await loadPatches(context);
+  const rootStart = fileStart(context.rootFile, context.side);
+  const mapped = [];
+  for (const key of keys) {
+    const originFile = originFiles.get(key.id);
+    const source = originFile ? byName(await parseSource(context, originFile), key.name) : void 0;
+    const patchKeys = patches.flatMap(
+      (p) => p.targetName !== void 0 && !key.name.includes(p.targetName) ? [] : [byName(p.keys, key.name) ?? (p.targetName ? p.keys[0] : void 0)]
+    );
+    const location = source?.location ?? rootStart;
+    mapped.push({
+      ...key,
+      file: source?.file ?? context.rootFile,
+      location,
+      locate: (specPath) => {
+        const field = topField(specPath);
+        const patch = patchKeys.find((p) => p !== void 0 && hasField(p.spec, field));
+        if (patch) return patch.locate(specPath);
+        if (source && hasField(source.spec, field)) return source.locate(specPath);
+        return location;
+      }
+    });
+  }
+  return mapped;
+}
+
+// review/gitops/kustomize-render.ts
+async function askForOrigins(exportRoot, file) {
+  const path = join6(exportRoot, file);
+  const doc = (0, import_yaml6.parseDocument)(await readFile4(path, "utf8"));
+  const current = doc.get("buildMetadata");
+  const list2 = Array.isArray(current?.toJSON?.()) ? current.toJSON() : [];
+  if (!list2.includes("originAnnotations")) doc.set("buildMetadata", [...list2, "originAnnotations"]);
+  await writeFile(path, doc.toString());
+}
+function refused(file, side, message) {
+  return { rule: "render-failed", message, location: fileStart(file, side) };
+}
+function kustomizeArgs(dir) {
+  return [
+    "kustomize",
+    dir,
+    "--load-restrictor=LoadRestrictionsRootOnly",
+    "--enable-alpha-plugins=false",
+    "--enable-helm=false"
+  ];
+}
+async function renderKustomizeSide(input2) {
+  const rootFile = await findKustomization(input2.exportRoot, input2.dir);
+  if (rootFile === void 0) return { keys: [], problems: [] };
+  const check = await checkKustomization(input2.exportRoot, input2.dir);
+  if (check.refusals.length > 0)
+    return {
+      keys: [],
+      problems: check.refusals.map(
+        (r) => refused(
+          r.file,
+          input2.side,
+          `${r.message} The kustomization at ${input2.dir} is not rendered or reviewed.`
+        )
+      )
+    };
+  await askForOrigins(input2.exportRoot, rootFile);
+  const run2 = await runTool(
+    input2.kubectl,
+    kustomizeArgs(input2.dir),
+    { cwd: input2.exportRoot, home: input2.home, ...input2.timeoutMs ? { timeoutMs: input2.timeoutMs } : {} }
+  );
+  if (!run2.ok)
+    return {
+      keys: [],
+      problems: [refused(rootFile, input2.side, `kubectl kustomize ${input2.dir} failed: ${run2.message}`)]
+    };
+  const label2 = `${input2.dir} (rendered)`;
+  const parsed = parseManifestText(label2, run2.stdout, { namespace: input2.namespace, side: input2.side });
+  const keys = await mapToSources(
+    {
+      exportRoot: input2.exportRoot,
+      side: input2.side,
+      namespace: input2.namespace,
+      rootFile,
+      kustomizations: check.kustomizations
+    },
+    run2.stdout,
+    parsed.keys
+  );
+  const problems = parsed.problems.map((p) => ({ ...p, location: fileStart(rootFile, input2.side) }));
+  return { keys, problems };
+}
+
+// review/gitops/rendered-sides.ts
+async function kustomizeRoots(git, commits, paths) {
+  const roots = /* @__PURE__ */ new Map();
+  for (const path of paths) {
+    const name = posix2.basename(path);
+    const dir = KUSTOMIZATION_FILE_NAMES.includes(name) ? posix2.dirname(path) : path;
+    const candidates = KUSTOMIZATION_FILE_NAMES.map((n) => dir === "." ? n : `${dir}/${n}`);
+    const [atHead, atBase] = await Promise.all([
+      git.listTree(commits.head, candidates),
+      git.listTree(commits.base, candidates)
+    ]);
+    if ([...atHead, ...atBase].some((e) => e.type === "blob")) roots.set(path, dir);
+  }
+  return roots;
+}
+async function renderRoots(git, commits, dirs, namespace, settings) {
+  const kubectl = await findTool("kubectl", settings.tools, settings.env, `the kustomization at ${dirs[0]}`);
+  const scratch = await mkdtemp(join7(tmpdir(), "ayra-keys-render-"));
+  try {
+    const home = join7(scratch, "home");
+    await mkdir(home);
+    const exports = /* @__PURE__ */ new Map();
+    for (const [side, commit] of [
+      ["head", commits.head],
+      ["base", commits.base]
+    ]) {
+      const dir = join7(scratch, side);
+      await mkdir(dir);
+      await exportCommit(git, commit, dir);
+      exports.set(side, dir);
+    }
+    const out = [];
+    for (const dir of dirs) {
+      const sides = await Promise.all(
+        ["head", "base"].map(
+          (side) => renderKustomizeSide({
+            exportRoot: exports.get(side) ?? "",
+            dir,
+            side,
+            namespace,
+            kubectl,
+            home,
+            ...settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}
+          })
+        )
+      );
+      out.push({ dir, head: sides[0], base: sides[1] });
+    }
+    return out;
+  } finally {
+    await rm2(scratch, { recursive: true, force: true });
+  }
 }
 
 // review/manifest-file.ts
@@ -20148,6 +20654,75 @@ function noteRenames(rows, created2, deleted2) {
   }
 }
 async function reviewManifests(input2) {
+  const roots = input2.render && input2.paths.length > 0 ? await kustomizeRoots(input2.git, input2, input2.paths) : /* @__PURE__ */ new Map();
+  const plainPaths = input2.paths.filter((p) => !roots.has(p));
+  const review = { plan: [], unchanged: 0, findings: [] };
+  if (input2.paths.length === 0 || plainPaths.length > 0) {
+    const plain2 = await reviewPlainManifests({ ...input2, paths: plainPaths });
+    review.plan.push(...plain2.plan);
+    review.findings.push(...plain2.findings);
+    review.unchanged += plain2.unchanged;
+  }
+  if (roots.size > 0 && input2.render !== void 0) {
+    const rendered = await renderRoots(
+      input2.git,
+      input2,
+      [...roots.values()],
+      input2.policy.namespace,
+      input2.render
+    );
+    for (const root of rendered) {
+      for (const p of root.head.problems) {
+        const finding = reviewFinding(input2.policy, p.rule, p.message, {
+          location: p.location,
+          ...p.key ? { key: p.key } : {}
+        });
+        if (finding) review.findings.push(finding);
+      }
+      const headById = /* @__PURE__ */ new Map();
+      for (const key of root.head.keys) if (!headById.has(key.id)) headById.set(key.id, key);
+      const baseById = /* @__PURE__ */ new Map();
+      for (const key of root.base.keys) if (!baseById.has(key.id)) baseById.set(key.id, key);
+      const planned = planKeys(input2, [...headById.values()], headById, baseById, 0);
+      review.plan.push(...planned.plan);
+      review.findings.push(...planned.findings);
+      review.unchanged += planned.unchanged;
+    }
+  }
+  review.plan.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return review;
+}
+function planKeys(input2, candidates, headById, baseById, alreadyUnchanged) {
+  const plan = [];
+  const findings = [];
+  let unchanged = alreadyUnchanged;
+  const created2 = /* @__PURE__ */ new Map();
+  const deleted2 = /* @__PURE__ */ new Map();
+  for (const key of candidates) {
+    const planned = planChanged(input2, key, baseById.get(key.id));
+    if (planned === "unchanged") {
+      unchanged++;
+      continue;
+    }
+    plan.push(planned.row);
+    findings.push(...planned.findings);
+    if (planned.row.action === "create") {
+      const spec = validSpec(key, input2.now);
+      if (spec) created2.set(key.id, spec);
+    }
+  }
+  for (const [id, key] of baseById) {
+    if (headById.has(id)) continue;
+    const planned = planDeleted(input2, key);
+    plan.push(planned.row);
+    findings.push(...planned.findings);
+    const spec = validSpec(key, input2.now);
+    if (spec) deleted2.set(id, spec);
+  }
+  noteRenames(plan, created2, deleted2);
+  return { plan, unchanged, findings };
+}
+async function reviewPlainManifests(input2) {
   const { git, base, head, paths, policy } = input2;
   const changed = (await git.changedFiles(base, head, paths)).filter((f) => isManifestPath(f.path));
   const changedPaths = new Set(changed.map((f) => f.path));
@@ -20194,46 +20769,20 @@ async function reviewManifests(input2) {
   }
   const baseById = /* @__PURE__ */ new Map();
   for (const key of baseSide.keys) if (!baseById.has(key.id)) baseById.set(key.id, key);
-  const plan = [];
-  let unchanged = headById.size - candidates.length;
-  const created2 = /* @__PURE__ */ new Map();
-  const deleted2 = /* @__PURE__ */ new Map();
-  for (const key of candidates) {
-    const planned = planChanged(input2, key, baseById.get(key.id));
-    if (planned === "unchanged") {
-      unchanged++;
-      continue;
-    }
-    plan.push(planned.row);
-    findings.push(...planned.findings);
-    if (planned.row.action === "create") {
-      const spec = validSpec(key, input2.now);
-      if (spec) created2.set(key.id, spec);
-    }
-  }
-  for (const [id, key] of baseById) {
-    if (headById.has(id)) continue;
-    const planned = planDeleted(input2, key);
-    plan.push(planned.row);
-    findings.push(...planned.findings);
-    const spec = validSpec(key, input2.now);
-    if (spec) deleted2.set(id, spec);
-  }
-  noteRenames(plan, created2, deleted2);
-  plan.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  return { plan, unchanged, findings };
+  const planned = planKeys(input2, candidates, headById, baseById, headById.size - candidates.length);
+  return { plan: planned.plan, unchanged: planned.unchanged, findings: [...findings, ...planned.findings] };
 }
 
 // review/policy-file.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-import { readFile } from "node:fs/promises";
+var import_yaml7 = __toESM(require_dist(), 1);
+import { readFile as readFile5 } from "node:fs/promises";
 var POLICY_FILE_NAMES = [".ayra-keys.yaml", ".ayra-keys.yml"];
 function start(file, side) {
   return { file, line: 1, column: 1, endLine: 1, endColumn: 1, side };
 }
 function parsePolicyText(file, text, side) {
-  const counter = new import_yaml3.LineCounter();
-  const doc = (0, import_yaml3.parseDocument)(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const counter = new import_yaml7.LineCounter();
+  const doc = (0, import_yaml7.parseDocument)(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const fail = (message, location) => ({
     policy: { ...DEFAULT_REVIEW_POLICY },
     source: file,
@@ -20290,7 +20839,7 @@ function decodeText(file, bytes, side) {
 }
 async function loadPolicy(source) {
   if (source.file !== void 0) {
-    const bytes = await readFile(source.file);
+    const bytes = await readFile5(source.file);
     const text = decodeText(source.file, bytes, "head");
     return typeof text === "string" ? parsePolicyText(source.file, text, "head") : text;
   }
@@ -20640,7 +21189,15 @@ async function runReview(options) {
   const rootParts = [];
   if (git !== void 0 && head !== void 0 && compare !== void 0) {
     if (scoped.length > 0 || events.length === 0) {
-      const manifests = await reviewManifests({ git, base: compare, head, paths: scoped, policy, now });
+      const manifests = await reviewManifests({
+        git,
+        base: compare,
+        head,
+        paths: scoped,
+        policy,
+        now,
+        render: { tools: options.tools ?? {}, env: options.env ?? process.env }
+      });
       plan.push(...manifests.plan);
       findings.push(...manifests.findings);
       unchanged += manifests.unchanged;
@@ -20652,7 +21209,7 @@ async function runReview(options) {
   for (const file of events) {
     let text;
     try {
-      text = await readFile2(resolve(options.cwd, file), "utf8");
+      text = await readFile6(resolve(options.cwd, file), "utf8");
     } catch (error) {
       throw new ReviewInputError(
         `cannot read the Pulumi event log ${file}: ${error.code ?? "error"}`
@@ -20687,7 +21244,14 @@ async function runReview(options) {
 
 // cli/commands/review-run.ts
 var REVIEW_EXIT = { passed: 0, failed: 1, error: 2 };
-var KNOWN_ERRORS = [ReviewInputError, GitRefError, GitError, GitHubContextError, GitHubAuthError];
+var KNOWN_ERRORS = [
+  ReviewInputError,
+  GitRefError,
+  GitError,
+  GitHubContextError,
+  GitHubAuthError,
+  RenderToolMissingError
+];
 async function executeReview(paths, flags, io) {
   try {
     let github;
@@ -20702,7 +21266,12 @@ async function executeReview(paths, flags, io) {
       pulumiEvents: flags.pulumiEvents,
       policyFile: flags.policy === void 0 ? void 0 : resolve2(io.cwd, flags.policy),
       failOn: flags.failOn,
-      root: flags.root
+      root: flags.root,
+      tools: {
+        ...flags.kubectl ? { kubectl: flags.kubectl } : {},
+        ...flags.helm ? { helm: flags.helm } : {}
+      },
+      env: io.env
     });
     if (flags.output === "json") io.stdout(renderJson(report));
     else if (flags.output === "annotations") io.stdout(renderAnnotations(report));
@@ -20732,7 +21301,7 @@ async function executeReview(paths, flags, io) {
 function reportPath(inputs, env, cwd) {
   if (inputs.reportPath !== void 0) return resolve3(cwd, inputs.reportPath);
   const step = (env.GITHUB_ACTION ?? "review").replace(/[^\w.-]/g, "_");
-  return join(env.RUNNER_TEMP || tmpdir(), `ayra-keys-review-${step}.json`);
+  return join8(env.RUNNER_TEMP || tmpdir2(), `ayra-keys-review-${step}.json`);
 }
 async function writeOutputs(env, outputs) {
   if (env.GITHUB_OUTPUT) await appendFile2(env.GITHUB_OUTPUT, formatOutputs(outputs));
@@ -20767,8 +21336,8 @@ async function runReviewAction(io) {
     return outcome.code;
   }
   const file = reportPath(inputs, env, io.cwd);
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, renderJson(outcome.report));
+  await mkdir2(dirname(file), { recursive: true });
+  await writeFile2(file, renderJson(outcome.report));
   await writeOutputs(env, {
     conclusion: outcome.report.failed ? "failure" : "success",
     counts: outcome.report.counts,

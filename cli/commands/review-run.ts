@@ -6,6 +6,7 @@ import { GitError, GitRefError } from "../../review/git.ts";
 import { type GitHubContext, GitHubContextError, readGitHubContext } from "../../review/github/context.ts";
 import { GitHubAuthError } from "../../review/github/identity.ts";
 import { publishToGitHub } from "../../review/github/publish.ts";
+import { RenderToolMissingError } from "../../review/gitops/render-tools.ts";
 import { renderAnnotations } from "../../review/render/annotations.ts";
 import { renderJson } from "../../review/render/json.ts";
 import { renderMarkdown } from "../../review/render/markdown.ts";
@@ -40,7 +41,14 @@ export type ReviewIo = {
 /** Exit codes: 0 passed, 1 a finding reached the threshold, 2 the review could not run. */
 export const REVIEW_EXIT = { passed: 0, failed: 1, error: 2 } as const;
 
-const KNOWN_ERRORS = [ReviewInputError, GitRefError, GitError, GitHubContextError, GitHubAuthError];
+const KNOWN_ERRORS = [
+  ReviewInputError,
+  GitRefError,
+  GitError,
+  GitHubContextError,
+  GitHubAuthError,
+  RenderToolMissingError,
+];
 
 export async function runReviewCommand(paths: string[], flags: ReviewFlags, io: ReviewIo): Promise<number> {
   return (await executeReview(paths, flags, io)).code;
@@ -68,6 +76,11 @@ export async function executeReview(
       policyFile: flags.policy === undefined ? undefined : resolve(io.cwd, flags.policy),
       failOn: flags.failOn,
       root: flags.root,
+      tools: {
+        ...(flags.kubectl ? { kubectl: flags.kubectl } : {}),
+        ...(flags.helm ? { helm: flags.helm } : {}),
+      },
+      env: io.env,
     });
     if (flags.output === "json") io.stdout(renderJson(report));
     else if (flags.output === "annotations") io.stdout(renderAnnotations(report));
