@@ -20072,11 +20072,21 @@ function readApiKey(context, doc, map, what) {
 
 // review/gitops/kustomize-safety.ts
 var import_yaml4 = __toESM(require_dist(), 1);
-import { readFile as readFile2 } from "node:fs/promises";
+import { access as access2, readFile as readFile2 } from "node:fs/promises";
 import { join as join4 } from "node:path";
-var REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|[\w.-]+@[\w.-]+:|(github|gitlab|bitbucket)\.(com|org)\/)|\?ref=|^[\w-]+(\.[\w-]+)+\.[a-z]{2,}\//i;
-function isRemoteReference(entry) {
-  return REMOTE.test(entry.trim());
+async function pathExists(path) {
+  try {
+    await access2(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+var REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|[a-z0-9]+::|[\w.-]+@[\w.-]+:)|\?ref=/i;
+var HOST_LIKE = /^[\w-]+(\.[\w-]+)*\.[a-z]{2,}\//i;
+function isRemoteReference(entry, existsLocally = false) {
+  const trimmed = entry.trim();
+  return REMOTE.test(trimmed) || !existsLocally && HOST_LIKE.test(trimmed);
 }
 var FUNCTION_ANNOTATIONS = ["config.kubernetes.io/function", "config.k8s.io/function"];
 var HELM_FIELDS = ["helmCharts", "helmChartInflationGenerator", "helmGlobals"];
@@ -20161,19 +20171,20 @@ async function checkKustomization(exportRoot, dir) {
       await checkPluginEntries(exportRoot, k, field, refusals);
     for (const field of ["resources", "bases", "components"]) {
       for (const entry of stringList(k.data, field)) {
-        if (isRemoteReference(entry)) {
+        const local = repoPath(k.dir, entry);
+        const exists = local !== void 0 && await pathExists(join4(exportRoot, local));
+        if (isRemoteReference(entry, exists)) {
           refusals.push({
             file,
             message: `${file}: ${field} entry ${entry} is remote; remote bases are not fetched (the review renders the repository alone). Vendor it into the repository.`
           });
           continue;
         }
-        const path = repoPath(k.dir, entry);
-        if (path === void 0) {
+        if (local === void 0) {
           refusals.push({ file, message: `${file}: ${field} entry ${entry} leaves the repository.` });
           continue;
         }
-        if (await isDirectory(join4(exportRoot, path))) await visit(path, file);
+        if (await isDirectory(join4(exportRoot, local))) await visit(local, file);
       }
     }
     for (const patch of objectList(k.data, "patches")) {
@@ -20318,11 +20329,11 @@ async function renderKustomizeSide(input2) {
       )
     };
   await askForOrigins(input2.exportRoot, rootFile);
-  const run2 = await runTool(
-    input2.kubectl,
-    kustomizeArgs(input2.dir),
-    { cwd: input2.exportRoot, home: input2.home, ...input2.timeoutMs ? { timeoutMs: input2.timeoutMs } : {} }
-  );
+  const run2 = await runTool(input2.kubectl, kustomizeArgs(input2.dir), {
+    cwd: input2.exportRoot,
+    home: input2.home,
+    ...input2.timeoutMs ? { timeoutMs: input2.timeoutMs } : {}
+  });
   if (!run2.ok)
     return {
       keys: [],

@@ -72,11 +72,11 @@ export async function renderKustomizeSide(input: KustomizeSideInput): Promise<Re
       ),
     };
   await askForOrigins(input.exportRoot, rootFile);
-  const run = await runTool(
-    input.kubectl,
-    kustomizeArgs(input.dir),
-    { cwd: input.exportRoot, home: input.home, ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}) },
-  );
+  const run = await runTool(input.kubectl, kustomizeArgs(input.dir), {
+    cwd: input.exportRoot,
+    home: input.home,
+    ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
+  });
   if (!run.ok)
     return {
       keys: [],

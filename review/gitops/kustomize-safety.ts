@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import {
@@ -21,15 +21,27 @@ import {
  * the root-only load restrictor and without plugins, so this is the first of two fences.
  */
 
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type Refusal = { file: string; message: string };
 export type SafetyCheck = { refusals: Refusal[]; kustomizations: Kustomization[] };
 
-// A URL scheme, scp-like git (git@host:path), or a host-looking first segment (github.com/org/repo).
-const REMOTE =
-  /^([a-z][a-z0-9+.-]*:\/\/|[\w.-]+@[\w.-]+:|(github|gitlab|bitbucket)\.(com|org)\/)|\?ref=|^[\w-]+(\.[\w-]+)+\.[a-z]{2,}\//i;
+// A URL scheme, a go-getter forced protocol (git::), scp-like git (git@host:path), or a ?ref= query.
+const REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|[a-z0-9]+::|[\w.-]+@[\w.-]+:)|\?ref=/i;
+// A first segment that looks like a host (github.com/org/repo): remote unless the repository has it.
+const HOST_LIKE = /^[\w-]+(\.[\w-]+)*\.[a-z]{2,}\//i;
 
-export function isRemoteReference(entry: string): boolean {
-  return REMOTE.test(entry.trim());
+/** Whether kustomize would fetch this entry; `existsLocally` tells a folder named like a host from a host. */
+export function isRemoteReference(entry: string, existsLocally = false): boolean {
+  const trimmed = entry.trim();
+  return REMOTE.test(trimmed) || (!existsLocally && HOST_LIKE.test(trimmed));
 }
 
 const FUNCTION_ANNOTATIONS = ["config.kubernetes.io/function", "config.k8s.io/function"];
@@ -125,19 +137,20 @@ export async function checkKustomization(exportRoot: string, dir: string): Promi
       await checkPluginEntries(exportRoot, k, field, refusals);
     for (const field of ["resources", "bases", "components"]) {
       for (const entry of stringList(k.data, field)) {
-        if (isRemoteReference(entry)) {
+        const local = repoPath(k.dir, entry);
+        const exists = local !== undefined && (await pathExists(join(exportRoot, local)));
+        if (isRemoteReference(entry, exists)) {
           refusals.push({
             file,
             message: `${file}: ${field} entry ${entry} is remote; remote bases are not fetched (the review renders the repository alone). Vendor it into the repository.`,
           });
           continue;
         }
-        const path = repoPath(k.dir, entry);
-        if (path === undefined) {
+        if (local === undefined) {
           refusals.push({ file, message: `${file}: ${field} entry ${entry} leaves the repository.` });
           continue;
         }
-        if (await isDirectory(join(exportRoot, path))) await visit(path, file);
+        if (await isDirectory(join(exportRoot, local))) await visit(local, file);
       }
     }
     for (const patch of objectList(k.data, "patches")) {
