@@ -10,7 +10,7 @@ import type { KeySpec } from "../core/spec/key-spec.ts";
 import { validateKeySpec } from "../core/spec/validate.ts";
 import { hygieneFindings, reviewFinding, specErrorFindings } from "./findings.ts";
 import type { GitRepo, TreeEntry } from "./git.ts";
-import { kustomizeRoots, type RenderSettings, renderRoots } from "./gitops/rendered-sides.ts";
+import { chartReviewed, kustomizeRoots, type RenderSettings, renderRoots } from "./gitops/rendered-sides.ts";
 import { isManifestPath, MAX_MANIFEST_BYTES, parseManifestFile, tooLargeMessage } from "./manifest-file.ts";
 import type { ApiKeyManifest, ManifestProblem } from "./manifests.ts";
 import { changeDetails, changeSummary } from "./plan-text.ts";
@@ -192,20 +192,25 @@ export async function reviewManifests(input: ManifestReviewInput): Promise<Manif
     input.render && input.paths.length > 0
       ? await kustomizeRoots(input.git, input, input.paths)
       : new Map<string, string>();
-  const plainPaths = input.paths.filter((p) => !roots.has(p));
+  const charts = input.render ? input.policy.charts.filter((c) => chartReviewed(c, input.paths)) : [];
+  const chartDirs = charts.map((c) => c.chart);
+  const plainPaths = input.paths.filter(
+    (p) => !roots.has(p) && !chartDirs.some((d) => p === d || p.startsWith(`${d}/`)),
+  );
   const review: ManifestReview = { plan: [], unchanged: 0, findings: [] };
   // An empty path list means the whole tree; when every path is a kustomization, nothing is read plain.
   if (input.paths.length === 0 || plainPaths.length > 0) {
-    const plain = await reviewPlainManifests({ ...input, paths: plainPaths });
+    const plain = await reviewPlainManifests({ ...input, paths: plainPaths }, chartDirs);
     review.plan.push(...plain.plan);
     review.findings.push(...plain.findings);
     review.unchanged += plain.unchanged;
   }
-  if (roots.size > 0 && input.render !== undefined) {
+  if ((roots.size > 0 || charts.length > 0) && input.render !== undefined) {
     const rendered = await renderRoots(
       input.git,
       input,
       [...roots.values()],
+      charts,
       input.policy.namespace,
       input.render,
     );
@@ -217,6 +222,8 @@ export async function reviewManifests(input: ManifestReviewInput): Promise<Manif
         });
         if (finding) review.findings.push(finding);
       }
+      // Without the head's objects nothing can be planned: every base key would look deleted.
+      if (root.head.problems.some((p) => p.rule === "render-failed")) continue;
       const headById = new Map<string, ApiKeyManifest>();
       for (const key of root.head.keys) if (!headById.has(key.id)) headById.set(key.id, key);
       const baseById = new Map<string, ApiKeyManifest>();
@@ -269,15 +276,22 @@ function planKeys(
   return { plan, unchanged, findings };
 }
 
-async function reviewPlainManifests(input: ManifestReviewInput): Promise<ManifestReview> {
+/** Plain YAML files; `rendered` folders (charts) are reviewed rendered, so their files are not read here. */
+async function reviewPlainManifests(
+  input: ManifestReviewInput,
+  rendered: readonly string[],
+): Promise<ManifestReview> {
   const { git, base, head, paths, policy } = input;
-  const changed = (await git.changedFiles(base, head, paths)).filter((f) => isManifestPath(f.path));
+  const outside = (path: string) => !rendered.some((d) => path.startsWith(`${d}/`));
+  const changed = (await git.changedFiles(base, head, paths)).filter(
+    (f) => isManifestPath(f.path) && outside(f.path),
+  );
   const changedPaths = new Set(changed.map((f) => f.path));
   const [headTree, baseTree] = await Promise.all([
     git.listTree(head, paths),
     changed.length > 0 ? git.listTree(base, [...changedPaths]) : Promise.resolve([]),
   ]);
-  const headFiles = manifestFiles(headTree);
+  const headFiles = manifestFiles(headTree).filter((e) => outside(e.path));
   const baseFiles = manifestFiles(baseTree).filter((e) => changedPaths.has(e.path));
   const small = [...headFiles, ...baseFiles].filter((e) => e.size <= MAX_MANIFEST_BYTES);
   const blobs = await git.readBlobs(small.map((e) => e.oid));

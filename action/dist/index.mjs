@@ -2498,8 +2498,8 @@ var require_identity = __commonJS({
     var isAlias2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
     var isMap3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
-    var isPair3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
-    var isScalar3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
+    var isPair4 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
+    var isScalar4 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
     function isCollection2(node) {
       if (node && typeof node === "object")
@@ -2521,7 +2521,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar3(node) || isCollection2(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar4(node) || isCollection2(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -2535,8 +2535,8 @@ var require_identity = __commonJS({
     exports.isDocument = isDocument;
     exports.isMap = isMap3;
     exports.isNode = isNode;
-    exports.isPair = isPair3;
-    exports.isScalar = isScalar3;
+    exports.isPair = isPair4;
+    exports.isScalar = isScalar4;
     exports.isSeq = isSeq3;
   }
 });
@@ -2549,7 +2549,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node, visitor) {
+    function visit2(node, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
@@ -2558,9 +2558,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node, visitor_, Object.freeze([]));
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
     function visit_(key, node, visitor, path) {
       const ctrl = callVisitor(key, node, visitor, path);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
@@ -2694,7 +2694,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit;
+    exports.visit = visit2;
     exports.visitAsync = visitAsync;
   }
 });
@@ -2704,7 +2704,7 @@ var require_directives = __commonJS({
   "../../main/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -2848,7 +2848,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node) => {
+          visit2.visit(doc.contents, (_key, node) => {
             if (identity.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
@@ -2875,7 +2875,7 @@ var require_anchors = __commonJS({
   "../../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
         const sa = JSON.stringify(anchor);
@@ -2886,7 +2886,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root, {
+      visit2.visit(root, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -3066,7 +3066,7 @@ var require_Alias = __commonJS({
   "../../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -3092,7 +3092,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit.visit(doc, {
+          visit2.visit(doc, {
             Node: (_key, node) => {
               if (identity.isAlias(node) || identity.hasAnchor(node))
                 nodes.push(node);
@@ -8014,15 +8014,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit(cst, visitor) {
+    function visit2(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path) => {
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
+    visit2.itemAtPath = (cst, path) => {
       let item = cst;
       for (const [field, index] of path) {
         const tok = item?.[field];
@@ -8033,8 +8033,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path) => {
-      const parent = visit.itemAtPath(cst, path.slice(0, -1));
+    visit2.parentCollection = (cst, path) => {
+      const parent = visit2.itemAtPath(cst, path.slice(0, -1));
       const field = path[path.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -8065,7 +8065,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path) : ctrl;
     }
-    exports.visit = visit;
+    exports.visit = visit2;
   }
 });
 
@@ -8081,7 +8081,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection2 = (token) => !!token && "items" in token;
-    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -8165,7 +8165,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection2;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar4;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -8764,7 +8764,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "../../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter3 = class {
+    var LineCounter4 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -8787,7 +8787,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter3;
+    exports.LineCounter = LineCounter4;
   }
 });
 
@@ -9681,7 +9681,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments4(source, options = {}) {
+    function parseAllDocuments5(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -9695,7 +9695,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument3(source, options = {}) {
+    function parseDocument4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -9721,7 +9721,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument3(src, options);
+      const doc = parseDocument4(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -9756,8 +9756,8 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse4;
-    exports.parseAllDocuments = parseAllDocuments4;
-    exports.parseDocument = parseDocument3;
+    exports.parseAllDocuments = parseAllDocuments5;
+    exports.parseDocument = parseDocument4;
     exports.stringify = stringify;
   }
 });
@@ -9781,7 +9781,7 @@ var require_dist = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser();
     var publicApi = require_public_api();
-    var visit = require_visit();
+    var visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
     exports.Schema = Schema.Schema;
@@ -9809,15 +9809,15 @@ var require_dist = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit.visit;
-    exports.visitAsync = visit.visitAsync;
+    exports.visit = visit2.visit;
+    exports.visitAsync = visit2.visitAsync;
   }
 });
 
 // cli/commands/review-action.ts
 import { appendFile as appendFile2, mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { dirname, join as join8, resolve as resolve3 } from "node:path";
+import { dirname, join as join9, resolve as resolve3 } from "node:path";
 
 // core/domain/key-format.ts
 var RANDOM_LENGTH = 43;
@@ -9839,6 +9839,95 @@ function maskKeyLiterals(text) {
     new RegExp(KEY_PATTERN_SOURCE, "g"),
     (literal) => `${literal.slice(0, PREFIX_LENGTH)}[redacted]`
   );
+}
+
+// core/domain/safe-text.ts
+var MAX_SHOWN = 40;
+var KEY_PREFIX = /sk_(?:live|test)_/i;
+function looksLikeKey(text) {
+  return KEY_PREFIX.test(text);
+}
+function describeValue(value) {
+  if (typeof value === "string") {
+    if (looksLikeKey(value)) return "a value that looks like an API key (not shown)";
+    const shown2 = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}\u2026` : value;
+    return JSON.stringify(shown2);
+  }
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  switch (typeof value) {
+    case "undefined":
+      return "nothing";
+    case "object":
+      return "an object";
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(value);
+    default:
+      return `a ${typeof value}`;
+  }
+}
+
+// core/review/chart-sources.ts
+var RELEASE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+function repositoryPathProblem(value) {
+  if (typeof value !== "string" || value.trim() === "")
+    return `must be a path in the repository, not ${describeValue(value)}`;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value))
+    return `must be a path in the repository, not a URL or chart reference (${describeValue(value)})`;
+  if (value.startsWith("/") || value.split("/").includes(".."))
+    return `must be a relative path inside the repository, not ${describeValue(value)}`;
+  return void 0;
+}
+function parseChartSources(input2) {
+  const errors = [];
+  const charts = [];
+  if (!Array.isArray(input2)) {
+    errors.push({ path: "charts", message: "charts must be a list of {chart, values, release, namespace}." });
+    return { charts, errors };
+  }
+  input2.forEach((entry, i) => {
+    const path = `charts[${i}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      errors.push({ path, message: `${path} must be a mapping with chart and values.` });
+      return;
+    }
+    const record = entry;
+    for (const field of Object.keys(record))
+      if (!["chart", "values", "release", "namespace"].includes(field))
+        errors.push({
+          path: `${path}.${field}`,
+          message: `${path}.${field} is not a chart setting; the settings are: chart, values, release, namespace.`
+        });
+    const chartProblem = repositoryPathProblem(record.chart);
+    if (chartProblem) errors.push({ path: `${path}.chart`, message: `${path}.chart ${chartProblem}.` });
+    const values = record.values === void 0 ? [] : record.values;
+    if (!Array.isArray(values)) {
+      errors.push({ path: `${path}.values`, message: `${path}.values must be a list of values files.` });
+      return;
+    }
+    values.forEach((v, j) => {
+      const problem2 = repositoryPathProblem(v);
+      if (problem2) errors.push({ path: `${path}.values`, message: `${path}.values[${j}] ${problem2}.` });
+    });
+    const source = {
+      chart: String(record.chart).replace(/\/+$/, ""),
+      values: values.filter((v) => typeof v === "string")
+    };
+    for (const field of ["release", "namespace"]) {
+      const value = record[field];
+      if (value === void 0) continue;
+      if (typeof value === "string" && value.length <= 53 && RELEASE.test(value)) source[field] = value;
+      else
+        errors.push({
+          path: `${path}.${field}`,
+          message: `${path}.${field} must be a DNS label (lowercase letters, digits and '-'); it is ${describeValue(value)}.`
+        });
+    }
+    if (!chartProblem) charts.push(source);
+  });
+  return { charts, errors };
 }
 
 // core/domain/scopes.ts
@@ -9940,34 +10029,6 @@ var keyRetained = ({ change }) => change.action === "retain" ? [
 var CHECKS = [scopesWidened, environmentMoved, liveKeyDeleted, keyRetained];
 function diffFindings(input2) {
   return CHECKS.flatMap((check) => check(input2));
-}
-
-// core/domain/safe-text.ts
-var MAX_SHOWN = 40;
-var KEY_PREFIX = /sk_(?:live|test)_/i;
-function looksLikeKey(text) {
-  return KEY_PREFIX.test(text);
-}
-function describeValue(value) {
-  if (typeof value === "string") {
-    if (looksLikeKey(value)) return "a value that looks like an API key (not shown)";
-    const shown2 = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}\u2026` : value;
-    return JSON.stringify(shown2);
-  }
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  switch (typeof value) {
-    case "undefined":
-      return "nothing";
-    case "object":
-      return "an object";
-    case "number":
-    case "boolean":
-    case "bigint":
-      return String(value);
-    default:
-      return `a ${typeof value}`;
-  }
 }
 
 // core/domain/durations.ts
@@ -10403,9 +10464,10 @@ var DEFAULT_REVIEW_POLICY = {
   rules: {},
   failOn: "error",
   namespace: "default",
-  keyLiterals: "diff"
+  keyLiterals: "diff",
+  charts: []
 };
-var REVIEW_FIELDS = ["failOn", "namespace", "keyLiterals"];
+var REVIEW_FIELDS = ["failOn", "namespace", "keyLiterals", "charts"];
 var HYGIENE_FIELDS = [
   "maxLiveLifetimeDays",
   "maxTestLifetimeDays",
@@ -10510,6 +10572,11 @@ function parseReviewPolicy(input2) {
         path: "keyLiterals",
         message: `keyLiterals must be one of: ${KEY_LITERAL_SCOPES.join(", ")}; it is ${describeValue(input2.keyLiterals)}.`
       });
+  }
+  if (input2.charts !== void 0) {
+    const parsed = parseChartSources(input2.charts);
+    policy.charts = parsed.charts;
+    errors.push(...parsed.errors);
   }
   return errors.length === 0 ? { ok: true, policy } : { ok: false, errors };
 }
@@ -18773,7 +18840,12 @@ function runTool(path, args, options) {
       args,
       {
         cwd: options.cwd,
-        env: { HOME: options.home, PATH: "", KUSTOMIZE_PLUGIN_HOME: join2(options.home, "no-plugins") },
+        env: {
+          HOME: options.home,
+          PATH: "",
+          KUSTOMIZE_PLUGIN_HOME: join2(options.home, "no-plugins"),
+          ...options.extraEnv
+        },
         timeout,
         killSignal: "SIGKILL",
         maxBuffer: MAX_OUTPUT_BYTES,
@@ -18793,7 +18865,7 @@ function runTool(path, args, options) {
 }
 
 // review/review.ts
-import { readFile as readFile6 } from "node:fs/promises";
+import { readFile as readFile7 } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep as sep2 } from "node:path";
 
 // review/diff-lines.ts
@@ -19705,12 +19777,12 @@ function editDistance(a, b) {
 
 // core/spec/validate.ts
 function validateKeySpec(input2, options) {
-  const refused2 = options.target === "pulumi" ? kubernetesOnlyErrors(input2) : [];
+  const refused3 = options.target === "pulumi" ? kubernetesOnlyErrors(input2) : [];
   const validate = schemaValidator();
   const spec = validate(input2) ? structuredClone(input2) : void 0;
   const errors = spec !== void 0 ? semanticErrors(spec, options.now ?? /* @__PURE__ */ new Date()) : firstPerPath((validate.errors ?? []).map(translateSchemaError));
-  const relevant = errors.filter((error) => !refused2.some((r) => isWithin(error.path, r.path)));
-  const all = [...refused2, ...relevant];
+  const relevant = errors.filter((error) => !refused3.some((r) => isWithin(error.path, r.path)));
+  const all = [...refused3, ...relevant];
   return spec !== void 0 && all.length === 0 ? { ok: true, spec } : { ok: false, errors: all };
 }
 function firstPerPath(errors) {
@@ -19720,79 +19792,18 @@ function firstPerPath(errors) {
 // review/gitops/rendered-sides.ts
 import { mkdir, mkdtemp, rm as rm2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join7, posix as posix2 } from "node:path";
+import { join as join8, posix as posix3 } from "node:path";
 
-// review/gitops/kustomization-files.ts
-var import_yaml = __toESM(require_dist(), 1);
-import { lstat, readFile } from "node:fs/promises";
-import { join as join3, posix } from "node:path";
-var KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-async function isFile(path) {
-  try {
-    return (await lstat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-async function isDirectory(path) {
-  try {
-    return (await lstat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-async function findKustomization(exportRoot, dir) {
-  for (const name of KUSTOMIZATION_FILE_NAMES) {
-    const file = dir === "." || dir === "" ? name : `${dir}/${name}`;
-    if (await isFile(join3(exportRoot, file))) return file;
-  }
-  return void 0;
-}
-var KustomizationParseError = class extends Error {
-  name = "KustomizationParseError";
-};
-async function readKustomization(exportRoot, file) {
-  const text = await readFile(join3(exportRoot, file), "utf8");
-  let data;
-  try {
-    data = (0, import_yaml.parse)(text, { maxAliasCount: 100 });
-  } catch (error) {
-    throw new KustomizationParseError(
-      `${file} is not valid YAML: ${error instanceof Error ? error.message.split("\n")[0] : "parse error"}`
-    );
-  }
-  if (data === null || data === void 0) data = {};
-  if (typeof data !== "object" || Array.isArray(data))
-    throw new KustomizationParseError(`${file} must be a mapping of kustomization fields.`);
-  return { file, dir: posix.dirname(file), data };
-}
-function stringList(data, field) {
-  const value = data[field];
-  return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
-}
-function objectList(data, field) {
-  const value = data[field];
-  return Array.isArray(value) ? value.filter(
-    (v) => typeof v === "object" && v !== null && !Array.isArray(v)
-  ) : [];
-}
-function repoPath(dir, relative2) {
-  if (posix.isAbsolute(relative2)) return void 0;
-  const joined = posix.normalize(posix.join(dir, relative2));
-  if (joined === ".." || joined.startsWith("../")) return void 0;
-  return joined.replace(/\/$/, "");
-}
-
-// review/gitops/kustomize-render.ts
-var import_yaml6 = __toESM(require_dist(), 1);
-import { readFile as readFile4, writeFile } from "node:fs/promises";
-import { join as join6 } from "node:path";
+// review/gitops/helm-render.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+import { readdir as readdir2, readFile as readFile2 } from "node:fs/promises";
+import { join as join4, posix as posix2 } from "node:path";
 
 // review/manifests.ts
-var import_yaml3 = __toESM(require_dist(), 1);
+var import_yaml2 = __toESM(require_dist(), 1);
 
 // review/yaml-locate.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml = __toESM(require_dist(), 1);
 function specPathSegments(path) {
   const segments = [];
   const pattern = /([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\./y;
@@ -19813,15 +19824,15 @@ function findNode(from, segments) {
   for (const segment of segments) {
     const node = current.node;
     let next;
-    if ((0, import_yaml2.isMap)(node) && typeof segment === "string") {
-      const pair = node.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === segment);
-      if (pair && (0, import_yaml2.isPair)(pair)) {
+    if ((0, import_yaml.isMap)(node) && typeof segment === "string") {
+      const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === segment);
+      if (pair && (0, import_yaml.isPair)(pair)) {
         const key = pair.key;
         next = pair.value ? { node: pair.value, key } : { node: key, key };
       }
-    } else if ((0, import_yaml2.isSeq)(node) && typeof segment === "number") {
+    } else if ((0, import_yaml.isSeq)(node) && typeof segment === "number") {
       const item = node.items[segment];
-      if (item && !(0, import_yaml2.isPair)(item)) next = { node: item };
+      if (item && !(0, import_yaml.isPair)(item)) next = { node: item };
     }
     if (next === void 0) return { ...current, partial: true };
     current = next;
@@ -19834,8 +19845,8 @@ function isSingleLine(node, counter) {
 }
 function locationOf(target, file, counter, side) {
   const found = target.node;
-  const block = (0, import_yaml2.isCollection)(found) && !(found.flow === true && isSingleLine(found, counter));
-  const node = (block || (0, import_yaml2.isAlias)(found) || target.partial) && target.key ? target.key : found;
+  const block = (0, import_yaml.isCollection)(found) && !(found.flow === true && isSingleLine(found, counter));
+  const node = (block || (0, import_yaml.isAlias)(found) || target.partial) && target.key ? target.key : found;
   const [start2 = 0, valueEnd = start2] = node.range ?? [];
   const from = counter.linePos(start2);
   let to = counter.linePos(Math.max(start2, valueEnd));
@@ -19853,11 +19864,11 @@ function fileStart(file, side) {
   return { file, line: 1, column: 1, endLine: 1, endColumn: 1, side };
 }
 function parseManifestText(file, text, options) {
-  const counter = new import_yaml3.LineCounter();
+  const counter = new import_yaml2.LineCounter();
   const result = { keys: [], problems: [] };
   let documents;
   try {
-    documents = (0, import_yaml3.parseAllDocuments)(text, {
+    documents = (0, import_yaml2.parseAllDocuments)(text, {
       lineCounter: counter,
       prettyErrors: false,
       uniqueKeys: true
@@ -19911,20 +19922,20 @@ function readDocument(context, doc, index) {
     return;
   }
   const root = doc.contents;
-  if (root === null || root === void 0 || (0, import_yaml3.isScalar)(root) && root.value === null) return;
-  if (!(0, import_yaml3.isMap)(root)) {
+  if (root === null || root === void 0 || (0, import_yaml2.isScalar)(root) && root.value === null) return;
+  if (!(0, import_yaml2.isMap)(root)) {
     problem(
       context,
       where2(context, root),
-      `${label(context, index)} is ${(0, import_yaml3.isSeq)(root) ? "a list" : "a single value"}, not a Kubernetes object with apiVersion and kind.`
+      `${label(context, index)} is ${(0, import_yaml2.isSeq)(root) ? "a list" : "a single value"}, not a Kubernetes object with apiVersion and kind.`
     );
     return;
   }
   readObject(context, doc, root, `${label(context, index)}`);
 }
 function pairOf(map, key) {
-  const pair = map.items.find((p) => (0, import_yaml3.isPair)(p) && (0, import_yaml3.isScalar)(p.key) && String(p.key.value) === key);
-  if (pair === void 0 || !(0, import_yaml3.isPair)(pair)) return void 0;
+  const pair = map.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === key);
+  if (pair === void 0 || !(0, import_yaml2.isPair)(pair)) return void 0;
   return { key: pair.key, value: pair.value ?? void 0 };
 }
 function plain(doc, node) {
@@ -19988,14 +19999,14 @@ function readObject(context, doc, map, what) {
 }
 function readList(context, doc, map, what) {
   const items = pairOf(map, "items")?.value;
-  if (!(0, import_yaml3.isSeq)(items)) return;
+  if (!(0, import_yaml2.isSeq)(items)) return;
   items.items.forEach((item, i) => {
-    if ((0, import_yaml3.isMap)(item)) readObject(context, doc, item, `${what} items[${i}]`);
+    if ((0, import_yaml2.isMap)(item)) readObject(context, doc, item, `${what} items[${i}]`);
   });
 }
 function readApiKey(context, doc, map, what) {
   const metadata = pairOf(map, "metadata");
-  if (!(0, import_yaml3.isMap)(metadata?.value)) {
+  if (!(0, import_yaml2.isMap)(metadata?.value)) {
     problem(
       context,
       where2(context, metadata?.value ?? map, metadata?.key),
@@ -20070,10 +20081,210 @@ function readApiKey(context, doc, map, what) {
   });
 }
 
+// review/gitops/kustomization-files.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+import { lstat, readFile } from "node:fs/promises";
+import { join as join3, posix } from "node:path";
+var KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+async function isFile(path) {
+  try {
+    return (await lstat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+async function isDirectory(path) {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+async function findKustomization(exportRoot, dir) {
+  for (const name of KUSTOMIZATION_FILE_NAMES) {
+    const file = dir === "." || dir === "" ? name : `${dir}/${name}`;
+    if (await isFile(join3(exportRoot, file))) return file;
+  }
+  return void 0;
+}
+var KustomizationParseError = class extends Error {
+  name = "KustomizationParseError";
+};
+async function readKustomization(exportRoot, file) {
+  const text = await readFile(join3(exportRoot, file), "utf8");
+  let data;
+  try {
+    data = (0, import_yaml3.parse)(text, { maxAliasCount: 100 });
+  } catch (error) {
+    throw new KustomizationParseError(
+      `${file} is not valid YAML: ${error instanceof Error ? error.message.split("\n")[0] : "parse error"}`
+    );
+  }
+  if (data === null || data === void 0) data = {};
+  if (typeof data !== "object" || Array.isArray(data))
+    throw new KustomizationParseError(`${file} must be a mapping of kustomization fields.`);
+  return { file, dir: posix.dirname(file), data };
+}
+function stringList(data, field) {
+  const value = data[field];
+  return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
+}
+function objectList(data, field) {
+  const value = data[field];
+  return Array.isArray(value) ? value.filter(
+    (v) => typeof v === "object" && v !== null && !Array.isArray(v)
+  ) : [];
+}
+function repoPath(dir, relative2) {
+  if (posix.isAbsolute(relative2)) return void 0;
+  const joined = posix.normalize(posix.join(dir, relative2));
+  if (joined === ".." || joined.startsWith("../")) return void 0;
+  return joined.replace(/\/$/, "");
+}
+
+// review/gitops/helm-render.ts
+async function remoteDependencies(exportRoot, chart) {
+  const text = await readFile2(join4(exportRoot, chart, "Chart.yaml"), "utf8").catch(() => "");
+  const data = (0, import_yaml4.parseDocument)(text).toJS({ maxAliasCount: 100 }) ?? {};
+  const vendored = await readdir2(join4(exportRoot, chart, "charts")).catch(() => []);
+  const remote = [];
+  for (const dep of Array.isArray(data.dependencies) ? data.dependencies : []) {
+    const repository = typeof dep.repository === "string" ? dep.repository : "";
+    const name = String(dep.name ?? "");
+    if (!/^(https?|oci):/i.test(repository) && !repository.startsWith("@")) continue;
+    if (!vendored.some((entry) => entry === name || entry.startsWith(`${name}-`) && entry.endsWith(".tgz")))
+      remote.push(`${name} from ${repository}`);
+  }
+  return remote;
+}
+function templateSources(rendered, chart, namespace) {
+  const out = /* @__PURE__ */ new Map();
+  let current;
+  for (const doc of (0, import_yaml4.parseAllDocuments)(rendered)) {
+    const comments = [doc.commentBefore, doc.contents?.commentBefore, doc.comment].filter(Boolean).join("\n");
+    current = /Source:\s*(\S+)/.exec(comments)?.[1] ?? current;
+    const source = current;
+    const object = doc.toJS({ maxAliasCount: 100 });
+    if (source === void 0 || object?.kind !== "ApiKey") continue;
+    const metadata = object.metadata ?? {};
+    const ns = typeof metadata.namespace === "string" ? metadata.namespace : namespace;
+    out.set(`${ns}/${String(metadata.name)}`, posix2.join(chart, source.slice(source.indexOf("/") + 1)));
+  }
+  return out;
+}
+function valuesLocation(files, field, side) {
+  for (const { file, text } of [...files].reverse()) {
+    const counter = new import_yaml4.LineCounter();
+    const doc = (0, import_yaml4.parseDocument)(text, { lineCounter: counter });
+    let found;
+    (0, import_yaml4.visit)(doc, {
+      Pair(_, pair) {
+        if ((0, import_yaml4.isPair)(pair) && (0, import_yaml4.isScalar)(pair.key) && pair.key.value === field && pair.value) {
+          found = { node: pair.value, key: pair.key };
+          return import_yaml4.visit.BREAK;
+        }
+        return void 0;
+      }
+    });
+    if (found) return locationOf(found, file, counter, side);
+  }
+  return void 0;
+}
+function refused(file, side, message) {
+  return { rule: "render-failed", message, location: fileStart(file, side) };
+}
+async function renderHelmSide(input2) {
+  const { chart, side, exportRoot } = input2;
+  const chartFile = `${chart.chart}/Chart.yaml`;
+  if (!await isDirectory(join4(exportRoot, chart.chart)) || !await isFile(join4(exportRoot, chartFile)))
+    return side === "base" ? { keys: [], problems: [] } : {
+      keys: [],
+      problems: [
+        refused(
+          ".ayra-keys.yaml",
+          side,
+          `The policy names the chart ${chart.chart}, which has no Chart.yaml at this commit.`
+        )
+      ]
+    };
+  const remote = await remoteDependencies(exportRoot, chart.chart);
+  if (remote.length > 0)
+    return {
+      keys: [],
+      problems: [
+        refused(
+          chartFile,
+          side,
+          `${chartFile} depends on ${remote.join(", ")}, not vendored in charts/: remote charts are not fetched. The chart is not rendered or reviewed.`
+        )
+      ]
+    };
+  const values = [];
+  for (const file of chart.values) {
+    const text = await readFile2(join4(exportRoot, file), "utf8").catch(() => void 0);
+    if (text === void 0)
+      return {
+        keys: [],
+        problems: [
+          refused(
+            chartFile,
+            side,
+            `The values file ${file} for ${chart.chart} does not exist at this commit.`
+          )
+        ]
+      };
+    values.push({ file, text });
+  }
+  const namespace = chart.namespace ?? input2.namespace;
+  const release = chart.release ?? posix2.basename(chart.chart);
+  const args = [
+    "template",
+    release,
+    chart.chart,
+    "--namespace",
+    namespace,
+    ...chart.values.flatMap((v) => ["--values", v])
+  ];
+  const run2 = await runTool(input2.helm, args, {
+    cwd: exportRoot,
+    home: input2.home,
+    extraEnv: {
+      HELM_CACHE_HOME: join4(input2.home, "helm-cache"),
+      HELM_CONFIG_HOME: join4(input2.home, "helm-config"),
+      HELM_DATA_HOME: join4(input2.home, "helm-data"),
+      HELM_PLUGINS: join4(input2.home, "no-plugins")
+    },
+    ...input2.timeoutMs ? { timeoutMs: input2.timeoutMs } : {}
+  });
+  if (!run2.ok)
+    return {
+      keys: [],
+      problems: [refused(chartFile, side, `helm template ${chart.chart} failed: ${run2.message}`)]
+    };
+  const parsed = parseManifestText(`${chart.chart} (rendered)`, run2.stdout, { namespace, side });
+  const templates = templateSources(run2.stdout, chart.chart, namespace);
+  const keys = parsed.keys.map((key) => {
+    const template = templates.get(key.id) ?? chartFile;
+    const location = fileStart(template, side);
+    return {
+      ...key,
+      file: template,
+      location,
+      locate: (specPath) => valuesLocation(values, specPath.split(/[.[]/)[0] ?? specPath, side) ?? location
+    };
+  });
+  return { keys, problems: parsed.problems.map((p) => ({ ...p, location: fileStart(chartFile, side) })) };
+}
+
+// review/gitops/kustomize-render.ts
+var import_yaml7 = __toESM(require_dist(), 1);
+import { readFile as readFile5, writeFile } from "node:fs/promises";
+import { join as join7 } from "node:path";
+
 // review/gitops/kustomize-safety.ts
-var import_yaml4 = __toESM(require_dist(), 1);
-import { access as access2, readFile as readFile2 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+var import_yaml5 = __toESM(require_dist(), 1);
+import { access as access2, readFile as readFile3 } from "node:fs/promises";
+import { join as join5 } from "node:path";
 async function pathExists(path) {
   try {
     await access2(path);
@@ -20122,14 +20333,14 @@ async function checkPluginEntries(root, k, field, refusals) {
       continue;
     }
     const path = repoPath(k.dir, entry);
-    if (path === void 0 || !await isFile(join4(root, path))) {
+    if (path === void 0 || !await isFile(join5(root, path))) {
       refusals.push({
         file: k.file,
         message: `${k.file}: ${field} entry ${entry} is not a file in the repository (a folder of generated configs is not rendered).`
       });
       continue;
     }
-    const docs = (0, import_yaml4.parseAllDocuments)(await readFile2(join4(root, path), "utf8"));
+    const docs = (0, import_yaml5.parseAllDocuments)(await readFile3(join5(root, path), "utf8"));
     for (const doc of docs) {
       const why = notBuiltin(doc.toJS({ maxAliasCount: 100 }));
       if (why)
@@ -20141,7 +20352,7 @@ async function checkKustomization(exportRoot, dir) {
   const refusals = [];
   const kustomizations = [];
   const seen = /* @__PURE__ */ new Set();
-  const visit = async (folder, from) => {
+  const visit2 = async (folder, from) => {
     if (seen.has(folder)) return;
     seen.add(folder);
     const file = await findKustomization(exportRoot, folder);
@@ -20172,7 +20383,7 @@ async function checkKustomization(exportRoot, dir) {
     for (const field of ["resources", "bases", "components"]) {
       for (const entry of stringList(k.data, field)) {
         const local = repoPath(k.dir, entry);
-        const exists = local !== void 0 && await pathExists(join4(exportRoot, local));
+        const exists = local !== void 0 && await pathExists(join5(exportRoot, local));
         if (isRemoteReference(entry, exists)) {
           refusals.push({
             file,
@@ -20184,7 +20395,7 @@ async function checkKustomization(exportRoot, dir) {
           refusals.push({ file, message: `${file}: ${field} entry ${entry} leaves the repository.` });
           continue;
         }
-        if (await isDirectory(join4(exportRoot, local))) await visit(local, file);
+        if (await isDirectory(join5(exportRoot, local))) await visit2(local, file);
       }
     }
     for (const patch of objectList(k.data, "patches")) {
@@ -20195,18 +20406,18 @@ async function checkKustomization(exportRoot, dir) {
         });
     }
   };
-  await visit(dir, dir);
+  await visit2(dir, dir);
   return { refusals, kustomizations };
 }
 
 // review/gitops/source-map.ts
-var import_yaml5 = __toESM(require_dist(), 1);
-import { readFile as readFile3 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+var import_yaml6 = __toESM(require_dist(), 1);
+import { readFile as readFile4 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 var ORIGIN = "config.kubernetes.io/origin";
 async function readText(context, path) {
   try {
-    return await readFile3(join5(context.exportRoot, path), "utf8");
+    return await readFile4(join6(context.exportRoot, path), "utf8");
   } catch {
     return void 0;
   }
@@ -20250,7 +20461,7 @@ function hasField(spec, field) {
 }
 function origins(rendered, dir, namespace) {
   const out = /* @__PURE__ */ new Map();
-  for (const doc of (0, import_yaml5.parseAllDocuments)(rendered)) {
+  for (const doc of (0, import_yaml6.parseAllDocuments)(rendered)) {
     const object = doc.toJS({ maxAliasCount: 100 });
     if (object?.kind !== "ApiKey") continue;
     const metadata = object.metadata ?? {};
@@ -20294,14 +20505,14 @@ async function mapToSources(context, rendered, keys) {
 
 // review/gitops/kustomize-render.ts
 async function askForOrigins(exportRoot, file) {
-  const path = join6(exportRoot, file);
-  const doc = (0, import_yaml6.parseDocument)(await readFile4(path, "utf8"));
+  const path = join7(exportRoot, file);
+  const doc = (0, import_yaml7.parseDocument)(await readFile5(path, "utf8"));
   const current = doc.get("buildMetadata");
   const list2 = Array.isArray(current?.toJSON?.()) ? current.toJSON() : [];
   if (!list2.includes("originAnnotations")) doc.set("buildMetadata", [...list2, "originAnnotations"]);
   await writeFile(path, doc.toString());
 }
-function refused(file, side, message) {
+function refused2(file, side, message) {
   return { rule: "render-failed", message, location: fileStart(file, side) };
 }
 function kustomizeArgs(dir) {
@@ -20321,7 +20532,7 @@ async function renderKustomizeSide(input2) {
     return {
       keys: [],
       problems: check.refusals.map(
-        (r) => refused(
+        (r) => refused2(
           r.file,
           input2.side,
           `${r.message} The kustomization at ${input2.dir} is not rendered or reviewed.`
@@ -20337,7 +20548,7 @@ async function renderKustomizeSide(input2) {
   if (!run2.ok)
     return {
       keys: [],
-      problems: [refused(rootFile, input2.side, `kubectl kustomize ${input2.dir} failed: ${run2.message}`)]
+      problems: [refused2(rootFile, input2.side, `kubectl kustomize ${input2.dir} failed: ${run2.message}`)]
     };
   const label2 = `${input2.dir} (rendered)`;
   const parsed = parseManifestText(label2, run2.stdout, { namespace: input2.namespace, side: input2.side });
@@ -20357,11 +20568,17 @@ async function renderKustomizeSide(input2) {
 }
 
 // review/gitops/rendered-sides.ts
+function chartReviewed(chart, paths) {
+  if (paths.length === 0) return true;
+  return paths.some(
+    (p) => p === "." || p === chart.chart || chart.chart.startsWith(`${p}/`) || p.startsWith(`${chart.chart}/`)
+  );
+}
 async function kustomizeRoots(git, commits, paths) {
   const roots = /* @__PURE__ */ new Map();
   for (const path of paths) {
-    const name = posix2.basename(path);
-    const dir = KUSTOMIZATION_FILE_NAMES.includes(name) ? posix2.dirname(path) : path;
+    const name = posix3.basename(path);
+    const dir = KUSTOMIZATION_FILE_NAMES.includes(name) ? posix3.dirname(path) : path;
     const candidates = KUSTOMIZATION_FILE_NAMES.map((n) => dir === "." ? n : `${dir}/${n}`);
     const [atHead, atBase] = await Promise.all([
       git.listTree(commits.head, candidates),
@@ -20371,18 +20588,19 @@ async function kustomizeRoots(git, commits, paths) {
   }
   return roots;
 }
-async function renderRoots(git, commits, dirs, namespace, settings) {
-  const kubectl = await findTool("kubectl", settings.tools, settings.env, `the kustomization at ${dirs[0]}`);
-  const scratch = await mkdtemp(join7(tmpdir(), "ayra-keys-render-"));
+async function renderRoots(git, commits, dirs, charts, namespace, settings) {
+  const kubectl = dirs.length > 0 ? await findTool("kubectl", settings.tools, settings.env, `the kustomization at ${dirs[0]}`) : "";
+  const helm = charts.length > 0 ? await findTool("helm", settings.tools, settings.env, `the chart ${charts[0]?.chart}`) : "";
+  const scratch = await mkdtemp(join8(tmpdir(), "ayra-keys-render-"));
   try {
-    const home = join7(scratch, "home");
+    const home = join8(scratch, "home");
     await mkdir(home);
     const exports = /* @__PURE__ */ new Map();
     for (const [side, commit] of [
       ["head", commits.head],
       ["base", commits.base]
     ]) {
-      const dir = join7(scratch, side);
+      const dir = join8(scratch, side);
       await mkdir(dir);
       await exportCommit(git, commit, dir);
       exports.set(side, dir);
@@ -20403,6 +20621,22 @@ async function renderRoots(git, commits, dirs, namespace, settings) {
         )
       );
       out.push({ dir, head: sides[0], base: sides[1] });
+    }
+    for (const chart of charts) {
+      const sides = await Promise.all(
+        ["head", "base"].map(
+          (side) => renderHelmSide({
+            exportRoot: exports.get(side) ?? "",
+            chart,
+            side,
+            namespace,
+            helm,
+            home,
+            ...settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}
+          })
+        )
+      );
+      out.push({ dir: chart.chart, head: sides[0], base: sides[1] });
     }
     return out;
   } finally {
@@ -20666,19 +20900,24 @@ function noteRenames(rows, created2, deleted2) {
 }
 async function reviewManifests(input2) {
   const roots = input2.render && input2.paths.length > 0 ? await kustomizeRoots(input2.git, input2, input2.paths) : /* @__PURE__ */ new Map();
-  const plainPaths = input2.paths.filter((p) => !roots.has(p));
+  const charts = input2.render ? input2.policy.charts.filter((c) => chartReviewed(c, input2.paths)) : [];
+  const chartDirs = charts.map((c) => c.chart);
+  const plainPaths = input2.paths.filter(
+    (p) => !roots.has(p) && !chartDirs.some((d) => p === d || p.startsWith(`${d}/`))
+  );
   const review = { plan: [], unchanged: 0, findings: [] };
   if (input2.paths.length === 0 || plainPaths.length > 0) {
-    const plain2 = await reviewPlainManifests({ ...input2, paths: plainPaths });
+    const plain2 = await reviewPlainManifests({ ...input2, paths: plainPaths }, chartDirs);
     review.plan.push(...plain2.plan);
     review.findings.push(...plain2.findings);
     review.unchanged += plain2.unchanged;
   }
-  if (roots.size > 0 && input2.render !== void 0) {
+  if ((roots.size > 0 || charts.length > 0) && input2.render !== void 0) {
     const rendered = await renderRoots(
       input2.git,
       input2,
       [...roots.values()],
+      charts,
       input2.policy.namespace,
       input2.render
     );
@@ -20690,6 +20929,7 @@ async function reviewManifests(input2) {
         });
         if (finding) review.findings.push(finding);
       }
+      if (root.head.problems.some((p) => p.rule === "render-failed")) continue;
       const headById = /* @__PURE__ */ new Map();
       for (const key of root.head.keys) if (!headById.has(key.id)) headById.set(key.id, key);
       const baseById = /* @__PURE__ */ new Map();
@@ -20733,15 +20973,18 @@ function planKeys(input2, candidates, headById, baseById, alreadyUnchanged) {
   noteRenames(plan, created2, deleted2);
   return { plan, unchanged, findings };
 }
-async function reviewPlainManifests(input2) {
+async function reviewPlainManifests(input2, rendered) {
   const { git, base, head, paths, policy } = input2;
-  const changed = (await git.changedFiles(base, head, paths)).filter((f) => isManifestPath(f.path));
+  const outside = (path) => !rendered.some((d) => path.startsWith(`${d}/`));
+  const changed = (await git.changedFiles(base, head, paths)).filter(
+    (f) => isManifestPath(f.path) && outside(f.path)
+  );
   const changedPaths = new Set(changed.map((f) => f.path));
   const [headTree, baseTree] = await Promise.all([
     git.listTree(head, paths),
     changed.length > 0 ? git.listTree(base, [...changedPaths]) : Promise.resolve([])
   ]);
-  const headFiles = manifestFiles(headTree);
+  const headFiles = manifestFiles(headTree).filter((e) => outside(e.path));
   const baseFiles = manifestFiles(baseTree).filter((e) => changedPaths.has(e.path));
   const small = [...headFiles, ...baseFiles].filter((e) => e.size <= MAX_MANIFEST_BYTES);
   const blobs = await git.readBlobs(small.map((e) => e.oid));
@@ -20785,15 +21028,15 @@ async function reviewPlainManifests(input2) {
 }
 
 // review/policy-file.ts
-var import_yaml7 = __toESM(require_dist(), 1);
-import { readFile as readFile5 } from "node:fs/promises";
+var import_yaml8 = __toESM(require_dist(), 1);
+import { readFile as readFile6 } from "node:fs/promises";
 var POLICY_FILE_NAMES = [".ayra-keys.yaml", ".ayra-keys.yml"];
 function start(file, side) {
   return { file, line: 1, column: 1, endLine: 1, endColumn: 1, side };
 }
 function parsePolicyText(file, text, side) {
-  const counter = new import_yaml7.LineCounter();
-  const doc = (0, import_yaml7.parseDocument)(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const counter = new import_yaml8.LineCounter();
+  const doc = (0, import_yaml8.parseDocument)(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const fail = (message, location) => ({
     policy: { ...DEFAULT_REVIEW_POLICY },
     source: file,
@@ -20850,7 +21093,7 @@ function decodeText(file, bytes, side) {
 }
 async function loadPolicy(source) {
   if (source.file !== void 0) {
-    const bytes = await readFile5(source.file);
+    const bytes = await readFile6(source.file);
     const text = decodeText(source.file, bytes, "head");
     return typeof text === "string" ? parsePolicyText(source.file, text, "head") : text;
   }
@@ -21220,7 +21463,7 @@ async function runReview(options) {
   for (const file of events) {
     let text;
     try {
-      text = await readFile6(resolve(options.cwd, file), "utf8");
+      text = await readFile7(resolve(options.cwd, file), "utf8");
     } catch (error) {
       throw new ReviewInputError(
         `cannot read the Pulumi event log ${file}: ${error.code ?? "error"}`
@@ -21312,7 +21555,7 @@ async function executeReview(paths, flags, io) {
 function reportPath(inputs, env, cwd) {
   if (inputs.reportPath !== void 0) return resolve3(cwd, inputs.reportPath);
   const step = (env.GITHUB_ACTION ?? "review").replace(/[^\w.-]/g, "_");
-  return join8(env.RUNNER_TEMP || tmpdir2(), `ayra-keys-review-${step}.json`);
+  return join9(env.RUNNER_TEMP || tmpdir2(), `ayra-keys-review-${step}.json`);
 }
 async function writeOutputs(env, outputs) {
   if (env.GITHUB_OUTPUT) await appendFile2(env.GITHUB_OUTPUT, formatOutputs(outputs));

@@ -70,7 +70,7 @@ const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 export function runTool(
   path: string,
   args: string[],
-  options: { cwd: string; home: string; timeoutMs?: number },
+  options: { cwd: string; home: string; timeoutMs?: number; extraEnv?: Record<string, string> },
 ): Promise<ToolRun> {
   const timeout = options.timeoutMs ?? RENDER_TIMEOUT_MS;
   return new Promise((resolve) => {
@@ -79,7 +79,12 @@ export function runTool(
       args,
       {
         cwd: options.cwd,
-        env: { HOME: options.home, PATH: "", KUSTOMIZE_PLUGIN_HOME: join(options.home, "no-plugins") },
+        env: {
+          HOME: options.home,
+          PATH: "",
+          KUSTOMIZE_PLUGIN_HOME: join(options.home, "no-plugins"),
+          ...options.extraEnv,
+        },
         timeout,
         killSignal: "SIGKILL",
         maxBuffer: MAX_OUTPUT_BYTES,

@@ -1,13 +1,16 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
+import type { ChartSource } from "../../core/review/index.ts";
 import { exportCommit, type GitRepo } from "../git.ts";
+import { renderHelmSide } from "./helm-render.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "./kustomization-files.ts";
 import { type RenderedSide, renderKustomizeSide } from "./kustomize-render.ts";
 import { findTool, type ToolPaths } from "./render-tools.ts";
 
 /*
- * Which reviewed paths are kustomizations, and both sides of each, rendered. Each commit is exported
+ * Which reviewed paths are kustomizations (and which charts the policy names are reviewed), and both
+ * sides of each, rendered. Each commit is exported
  * once into a temp folder that is removed afterwards, whatever happens.
  */
 
@@ -18,6 +21,15 @@ export type RenderSettings = {
 };
 
 export type RenderedRoot = { dir: string; head: RenderedSide; base: RenderedSide };
+
+/** Whether a chart folder is among the reviewed paths (all of the repository when there are none). */
+export function chartReviewed(chart: ChartSource, paths: readonly string[]): boolean {
+  if (paths.length === 0) return true;
+  return paths.some(
+    (p) =>
+      p === "." || p === chart.chart || chart.chart.startsWith(`${p}/`) || p.startsWith(`${chart.chart}/`),
+  );
+}
 
 /** The reviewed paths that are kustomization folders (or files) at the head or the base. */
 export async function kustomizeRoots(
@@ -43,10 +55,18 @@ export async function renderRoots(
   git: GitRepo,
   commits: { base: string; head: string },
   dirs: readonly string[],
+  charts: readonly ChartSource[],
   namespace: string,
   settings: RenderSettings,
 ): Promise<RenderedRoot[]> {
-  const kubectl = await findTool("kubectl", settings.tools, settings.env, `the kustomization at ${dirs[0]}`);
+  const kubectl =
+    dirs.length > 0
+      ? await findTool("kubectl", settings.tools, settings.env, `the kustomization at ${dirs[0]}`)
+      : "";
+  const helm =
+    charts.length > 0
+      ? await findTool("helm", settings.tools, settings.env, `the chart ${charts[0]?.chart}`)
+      : "";
   const scratch = await mkdtemp(join(tmpdir(), "ayra-keys-render-"));
   try {
     const home = join(scratch, "home");
@@ -77,6 +97,22 @@ export async function renderRoots(
         ),
       );
       out.push({ dir, head: sides[0] as RenderedSide, base: sides[1] as RenderedSide });
+    }
+    for (const chart of charts) {
+      const sides = await Promise.all(
+        (["head", "base"] as const).map((side) =>
+          renderHelmSide({
+            exportRoot: exports.get(side) ?? "",
+            chart,
+            side,
+            namespace,
+            helm,
+            home,
+            ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
+          }),
+        ),
+      );
+      out.push({ dir: chart.chart, head: sides[0] as RenderedSide, base: sides[1] as RenderedSide });
     }
     return out;
   } finally {
