@@ -1356,1134 +1356,6 @@ var require_light = __commonJS({
   }
 });
 
-// ../../main/node_modules/ajv/dist/runtime/ucs2length.js
-var require_ucs2length = __commonJS({
-  "../../main/node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    function ucs2length(str) {
-      const len = str.length;
-      let length = 0;
-      let pos = 0;
-      let value;
-      while (pos < len) {
-        length++;
-        value = str.charCodeAt(pos++);
-        if (value >= 55296 && value <= 56319 && pos < len) {
-          value = str.charCodeAt(pos);
-          if ((value & 64512) === 56320)
-            pos++;
-        }
-      }
-      return length;
-    }
-    exports.default = ucs2length;
-    ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
-  }
-});
-
-// ../../main/node_modules/ajv-formats/dist/formats.js
-var require_formats = __commonJS({
-  "../../main/node_modules/ajv-formats/dist/formats.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate, compare) {
-      return { validate, compare };
-    }
-    exports.fullFormats = {
-      // date: http://tools.ietf.org/html/rfc3339#section-5.6
-      date: fmtDef(date, compareDate),
-      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
-      time: fmtDef(getTime(true), compareTime),
-      "date-time": fmtDef(getDateTime(true), compareDateTime),
-      "iso-time": fmtDef(getTime(), compareIsoTime),
-      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
-      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
-      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
-      uri,
-      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
-      // uri-template: https://tools.ietf.org/html/rfc6570
-      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
-      // For the source: https://gist.github.com/dperini/729294
-      // For test cases: https://mathiasbynens.be/demo/url-regex
-      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
-      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
-      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
-      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
-      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
-      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
-      regex: regex2,
-      // uuid: http://tools.ietf.org/html/rfc4122
-      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
-      // JSON-pointer: https://tools.ietf.org/html/rfc6901
-      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
-      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
-      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
-      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
-      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
-      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
-      // byte: https://github.com/miguelmota/is-base64
-      byte,
-      // signed 32 bit integer
-      int32: { type: "number", validate: validateInt32 },
-      // signed 64 bit integer
-      int64: { type: "number", validate: validateInt64 },
-      // C-type float
-      float: { type: "number", validate: validateNumber },
-      // C-type double
-      double: { type: "number", validate: validateNumber },
-      // hint to the UI to hide input strings
-      password: true,
-      // unchecked string payload
-      binary: true
-    };
-    exports.fastFormats = {
-      ...exports.fullFormats,
-      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
-      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
-      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
-      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
-      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
-      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
-      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
-      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
-      // email (sources from jsen validator):
-      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
-      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
-      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
-    };
-    exports.formatNames = Object.keys(exports.fullFormats);
-    function isLeapYear(year) {
-      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-    }
-    var DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
-    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    function date(str) {
-      const matches = DATE.exec(str);
-      if (!matches)
-        return false;
-      const year = +matches[1];
-      const month = +matches[2];
-      const day = +matches[3];
-      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
-    }
-    function compareDate(d1, d2) {
-      if (!(d1 && d2))
-        return void 0;
-      if (d1 > d2)
-        return 1;
-      if (d1 < d2)
-        return -1;
-      return 0;
-    }
-    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
-    function getTime(strictTimeZone) {
-      return function time(str) {
-        const matches = TIME.exec(str);
-        if (!matches)
-          return false;
-        const hr = +matches[1];
-        const min = +matches[2];
-        const sec = +matches[3];
-        const tz = matches[4];
-        const tzSign = matches[5] === "-" ? -1 : 1;
-        const tzH = +(matches[6] || 0);
-        const tzM = +(matches[7] || 0);
-        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
-          return false;
-        if (hr <= 23 && min <= 59 && sec < 60)
-          return true;
-        const utcMin = min - tzM * tzSign;
-        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
-        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
-      };
-    }
-    function compareTime(s1, s2) {
-      if (!(s1 && s2))
-        return void 0;
-      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
-      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
-      if (!(t1 && t2))
-        return void 0;
-      return t1 - t2;
-    }
-    function compareIsoTime(t1, t2) {
-      if (!(t1 && t2))
-        return void 0;
-      const a1 = TIME.exec(t1);
-      const a2 = TIME.exec(t2);
-      if (!(a1 && a2))
-        return void 0;
-      t1 = a1[1] + a1[2] + a1[3];
-      t2 = a2[1] + a2[2] + a2[3];
-      if (t1 > t2)
-        return 1;
-      if (t1 < t2)
-        return -1;
-      return 0;
-    }
-    var DATE_TIME_SEPARATOR = /t|\s/i;
-    function getDateTime(strictTimeZone) {
-      const time = getTime(strictTimeZone);
-      return function date_time(str) {
-        const dateTime = str.split(DATE_TIME_SEPARATOR);
-        return dateTime.length === 2 && date(dateTime[0]) && time(dateTime[1]);
-      };
-    }
-    function compareDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const d1 = new Date(dt1).valueOf();
-      const d2 = new Date(dt2).valueOf();
-      if (!(d1 && d2))
-        return void 0;
-      return d1 - d2;
-    }
-    function compareIsoDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
-      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
-      const res = compareDate(d1, d2);
-      if (res === void 0)
-        return void 0;
-      return res || compareTime(t1, t2);
-    }
-    var NOT_URI_FRAGMENT = /\/|:/;
-    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-    function uri(str) {
-      return NOT_URI_FRAGMENT.test(str) && URI.test(str);
-    }
-    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
-    function byte(str) {
-      BYTE.lastIndex = 0;
-      return BYTE.test(str);
-    }
-    var MIN_INT32 = -(2 ** 31);
-    var MAX_INT32 = 2 ** 31 - 1;
-    function validateInt32(value) {
-      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
-    }
-    function validateInt64(value) {
-      return Number.isInteger(value);
-    }
-    function validateNumber() {
-      return true;
-    }
-    var Z_ANCHOR = /[^\\]\\Z/;
-    function regex2(str) {
-      if (Z_ANCHOR.test(str))
-        return false;
-      try {
-        new RegExp(str);
-        return true;
-      } catch (e) {
-        return false;
-      }
-    }
-  }
-});
-
-// core/spec/generated/apikey-schema-validator.cjs
-var require_apikey_schema_validator = __commonJS({
-  "core/spec/generated/apikey-schema-validator.cjs"(exports, module) {
-    "use strict";
-    module.exports = validate20;
-    module.exports.default = validate20;
-    var schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://keys.ayra.ai/schemas/apikey.schema.json", "title": "ApiKey spec", "description": "The desired state of one Ayra API key: its name, environment, scopes, lifetime and rotation schedule. The same spec is the Pulumi ApiKey's inputs and the Kubernetes ApiKey's spec (keys.ayra.ai/v1alpha1); fields marked x-ayra-kubernetes-only need the controller. The key value itself is never part of the spec.", "type": "object", "additionalProperties": false, "required": ["displayName", "environment", "scopes"], "x-kubernetes-validations": [{ "rule": "!(has(self.expiresAfter) && has(self.expiresAt))", "message": "expiresAfter and expiresAt cannot both be set; set one" }], "properties": { "displayName": { "type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S", "description": `The key's name as shown in the Ayra dashboard and key registry: say what uses it, e.g. "Production Web Application" or "Mobile App - iOS". 1 to 100 characters. Changing it renames the key in place; the key value stays the same.` }, "environment": { "type": "string", "enum": ["live", "test"], "description": 'Which Ayra environment the key works in: "live" (production, keys start with sk_live_) or "test" (sandbox, sk_test_). Immutable on a Kubernetes ApiKey; in Pulumi, changing it creates a new key in the other environment and revokes the old one.', "x-kubernetes-validations": [{ "rule": "self == oldSelf", "message": "environment is immutable: create a new ApiKey for the other environment" }] }, "scopes": { "type": "array", "minItems": 1, "maxItems": 11, "uniqueItems": true, "description": "The permissions of the key, as a set (order does not matter), e.g. [analytics:read, conversations:read] for a read-only dashboard. admin:full implies every other scope. At least one. Changing the scopes rolls the key: a new key is created and the old one keeps working for rotation.gracePeriod.", "items": { "type": "string", "enum": ["agents:read", "conversations:read", "contacts:read", "analytics:read", "agents:write", "conversations:write", "contacts:write", "workflows:write", "admin:full", "api_keys:read", "api_keys:write"], "description": "One Ayra scope: agents, conversations, contacts, analytics (:read), agents, conversations, contacts, workflows (:write), admin:full, or api_keys:read / api_keys:write for managing keys." } }, "expiresAfter": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "The lifetime of each key, counted from its creation, as a duration: units w, d, h, m, s (90d, 36h, 1h30m) or ISO 8601 (P90D, PT36H). Months and years are not accepted: their length varies. Each rotated key gets a fresh lifetime. Set this or expiresAt, not both; omit both for a key that never expires (discouraged, and an error for live keys under the default key hygiene rules). Changing it rolls the key." }, "expiresAt": { "type": "string", "format": "date-time", "maxLength": 64, "description": "A fixed expiry instant, RFC 3339, e.g. 2026-04-15T00:00:00Z; must be in the future. Set this or expiresAfter, not both. Changing it rolls the key." }, "rotation": { "type": "object", "additionalProperties": false, "description": "When to replace the key with a new one, and how long the old and new keys overlap. Omit to rotate only when asked (or when scopes or expiry change). Changing these settings changes the schedule only; it does not create a key by itself.", "properties": { "every": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "Rotate on a schedule: a new key this long after the current key was created, e.g. 30d or P30D. Must be longer than gracePeriod and, with expiresAfter, shorter than it. Units w, d, h, m, s or ISO 8601; no months or years." }, "renewBefore": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "Rotate this long before the key expires, e.g. 14d, so the new key is in place before the old one stops working. Needs expiresAfter or expiresAt, and must be shorter than expiresAfter. Units w, d, h, m, s or ISO 8601. Default with expiresAfter: a third of the key's lifetime, at most 7d (a key is renewed at two thirds of its lifetime); with expiresAt, none (a new key would expire at the same instant)." }, "gracePeriod": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "How long the old key keeps working after a rotation, so every system can move to the new key (the seed's timeline: 7d). Then the old key is revoked with reason replaced. 0s revokes it at once (a warning for live keys). Must be shorter than every and than expiresAfter. Units w, d, h, m, s or ISO 8601." }, "quietPeriod": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "Kubernetes only. Revoke the old key before the grace period ends once it has not been used for this long and every restart target has finished rolling out, e.g. 1h. At most gracePeriod. Omit to always wait for the whole grace period.", "x-ayra-kubernetes-only": true } } }, "owner": { "type": "string", "maxLength": 200, "description": 'Who answers for the key, for the key registry: a team, person or system, e.g. "payments-team" or "jane@example.com". Changed in place.' }, "purpose": { "type": "string", "maxLength": 500, "description": 'Why the key exists and where it is used, for the key registry and audits, e.g. "checkout service calls agents API". Changed in place.' }, "description": { "type": "string", "maxLength": 2e3, "description": "Free-form notes about the key. Changed in place. Never put a key value here." }, "secret": { "type": "object", "additionalProperties": false, "description": "Kubernetes only. The Secret, in the ApiKey's namespace, that receives the key: the current key under `key`, and during a grace period the previous key under `previousKey`. The controller creates and owns it.", "x-ayra-kubernetes-only": true, "x-kubernetes-validations": [{ "rule": "!has(self.key) || !has(self.previousKey) || self.key != self.previousKey", "message": "secret.key and secret.previousKey must name different data keys" }], "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "description": "Name of the Secret (a DNS subdomain name, e.g. web-ayra-key). Default: the ApiKey's name." }, "key": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[-._a-zA-Z0-9]+$", "default": "apiKey", "description": "Data key of the current API key in the Secret (letters, digits, '-', '_', '.'). Default: apiKey." }, "previousKey": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[-._a-zA-Z0-9]+$", "default": "apiKeyPrevious", "description": "Data key of the previous API key while it is in its grace period; removed when it is revoked. Must differ from key. Default: apiKeyPrevious." }, "labels": { "type": "object", "additionalProperties": { "type": "string", "maxLength": 63 }, "description": "Extra labels for the Secret, e.g. {app: web}." }, "annotations": { "type": "object", "additionalProperties": { "type": "string", "maxLength": 4096 }, "description": "Extra annotations for the Secret, e.g. for a secret-reflection tool. Never a key value." } } }, "restartTargets": { "type": "array", "maxItems": 16, "description": "Kubernetes only. Workloads in the ApiKey's namespace that read the key at startup: after each rotation the controller restarts each once (a rolling restart, like kubectl rollout restart), so they pick up the new key within the grace period.", "x-ayra-kubernetes-only": true, "items": { "type": "object", "additionalProperties": false, "required": ["kind", "name"], "description": "One workload to restart after a rotation.", "properties": { "kind": { "type": "string", "enum": ["Deployment", "StatefulSet", "DaemonSet"], "description": "Kind of the workload: Deployment, StatefulSet or DaemonSet (apps/v1)." }, "name": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "description": "Name of the workload, in the ApiKey's namespace, e.g. web." } } } }, "deletionPolicy": { "type": "string", "enum": ["Revoke", "Retain"], "default": "Revoke", "description": "Kubernetes only. What happens to the Ayra key when the ApiKey is deleted: Revoke (default) revokes it; Retain leaves the key active and stops managing it.", "x-ayra-kubernetes-only": true } } };
-    var func1 = Object.prototype.hasOwnProperty;
-    var func2 = require_ucs2length().default;
-    var pattern4 = new RegExp("\\S", "u");
-    var pattern5 = new RegExp("^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "u");
-    var pattern10 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-    var pattern11 = new RegExp("^[-._a-zA-Z0-9]+$", "u");
-    var formats0 = require_formats().fullFormats["date-time"];
-    function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
-      ;
-      let vErrors = null;
-      let errors = 0;
-      const evaluated0 = validate20.evaluated;
-      if (evaluated0.dynamicProps) {
-        evaluated0.props = void 0;
-      }
-      if (evaluated0.dynamicItems) {
-        evaluated0.items = void 0;
-      }
-      if (data && typeof data == "object" && !Array.isArray(data)) {
-        if (data.displayName === void 0) {
-          const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "displayName" }, message: "must have required property 'displayName'", schema: schema31.required, parentSchema: schema31, data };
-          if (vErrors === null) {
-            vErrors = [err0];
-          } else {
-            vErrors.push(err0);
-          }
-          errors++;
-        }
-        if (data.environment === void 0) {
-          const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "environment" }, message: "must have required property 'environment'", schema: schema31.required, parentSchema: schema31, data };
-          if (vErrors === null) {
-            vErrors = [err1];
-          } else {
-            vErrors.push(err1);
-          }
-          errors++;
-        }
-        if (data.scopes === void 0) {
-          const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "scopes" }, message: "must have required property 'scopes'", schema: schema31.required, parentSchema: schema31, data };
-          if (vErrors === null) {
-            vErrors = [err2];
-          } else {
-            vErrors.push(err2);
-          }
-          errors++;
-        }
-        for (const key0 in data) {
-          if (!func1.call(schema31.properties, key0)) {
-            const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31, data };
-            if (vErrors === null) {
-              vErrors = [err3];
-            } else {
-              vErrors.push(err3);
-            }
-            errors++;
-          }
-        }
-        if (data.displayName !== void 0) {
-          let data0 = data.displayName;
-          if (typeof data0 === "string") {
-            if (func2(data0) > 100) {
-              const err4 = { instancePath: instancePath + "/displayName", schemaPath: "#/properties/displayName/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters", schema: 100, parentSchema: schema31.properties.displayName, data: data0 };
-              if (vErrors === null) {
-                vErrors = [err4];
-              } else {
-                vErrors.push(err4);
-              }
-              errors++;
-            }
-            if (func2(data0) < 1) {
-              const err5 = { instancePath: instancePath + "/displayName", schemaPath: "#/properties/displayName/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.displayName, data: data0 };
-              if (vErrors === null) {
-                vErrors = [err5];
-              } else {
-                vErrors.push(err5);
-              }
-              errors++;
-            }
-            if (!pattern4.test(data0)) {
-              const err6 = { instancePath: instancePath + "/displayName", schemaPath: "#/properties/displayName/pattern", keyword: "pattern", params: { pattern: "\\S" }, message: 'must match pattern "\\S"', schema: "\\S", parentSchema: schema31.properties.displayName, data: data0 };
-              if (vErrors === null) {
-                vErrors = [err6];
-              } else {
-                vErrors.push(err6);
-              }
-              errors++;
-            }
-          } else {
-            const err7 = { instancePath: instancePath + "/displayName", schemaPath: "#/properties/displayName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.displayName.type, parentSchema: schema31.properties.displayName, data: data0 };
-            if (vErrors === null) {
-              vErrors = [err7];
-            } else {
-              vErrors.push(err7);
-            }
-            errors++;
-          }
-        }
-        if (data.environment !== void 0) {
-          let data1 = data.environment;
-          if (typeof data1 !== "string") {
-            const err8 = { instancePath: instancePath + "/environment", schemaPath: "#/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.environment.type, parentSchema: schema31.properties.environment, data: data1 };
-            if (vErrors === null) {
-              vErrors = [err8];
-            } else {
-              vErrors.push(err8);
-            }
-            errors++;
-          }
-          if (!(data1 === "live" || data1 === "test")) {
-            const err9 = { instancePath: instancePath + "/environment", schemaPath: "#/properties/environment/enum", keyword: "enum", params: { allowedValues: schema31.properties.environment.enum }, message: "must be equal to one of the allowed values", schema: schema31.properties.environment.enum, parentSchema: schema31.properties.environment, data: data1 };
-            if (vErrors === null) {
-              vErrors = [err9];
-            } else {
-              vErrors.push(err9);
-            }
-            errors++;
-          }
-        }
-        if (data.scopes !== void 0) {
-          let data2 = data.scopes;
-          if (Array.isArray(data2)) {
-            if (data2.length > 11) {
-              const err10 = { instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/maxItems", keyword: "maxItems", params: { limit: 11 }, message: "must NOT have more than 11 items", schema: 11, parentSchema: schema31.properties.scopes, data: data2 };
-              if (vErrors === null) {
-                vErrors = [err10];
-              } else {
-                vErrors.push(err10);
-              }
-              errors++;
-            }
-            if (data2.length < 1) {
-              const err11 = { instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema31.properties.scopes, data: data2 };
-              if (vErrors === null) {
-                vErrors = [err11];
-              } else {
-                vErrors.push(err11);
-              }
-              errors++;
-            }
-            const len0 = data2.length;
-            for (let i0 = 0; i0 < len0; i0++) {
-              let data3 = data2[i0];
-              if (typeof data3 !== "string") {
-                const err12 = { instancePath: instancePath + "/scopes/" + i0, schemaPath: "#/properties/scopes/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.scopes.items.type, parentSchema: schema31.properties.scopes.items, data: data3 };
-                if (vErrors === null) {
-                  vErrors = [err12];
-                } else {
-                  vErrors.push(err12);
-                }
-                errors++;
-              }
-              if (!(data3 === "agents:read" || data3 === "conversations:read" || data3 === "contacts:read" || data3 === "analytics:read" || data3 === "agents:write" || data3 === "conversations:write" || data3 === "contacts:write" || data3 === "workflows:write" || data3 === "admin:full" || data3 === "api_keys:read" || data3 === "api_keys:write")) {
-                const err13 = { instancePath: instancePath + "/scopes/" + i0, schemaPath: "#/properties/scopes/items/enum", keyword: "enum", params: { allowedValues: schema31.properties.scopes.items.enum }, message: "must be equal to one of the allowed values", schema: schema31.properties.scopes.items.enum, parentSchema: schema31.properties.scopes.items, data: data3 };
-                if (vErrors === null) {
-                  vErrors = [err13];
-                } else {
-                  vErrors.push(err13);
-                }
-                errors++;
-              }
-            }
-            let i1 = data2.length;
-            let j0;
-            if (i1 > 1) {
-              const indices0 = {};
-              for (; i1--; ) {
-                let item0 = data2[i1];
-                if (typeof item0 !== "string") {
-                  continue;
-                }
-                if (typeof indices0[item0] == "number") {
-                  j0 = indices0[item0];
-                  const err14 = { instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema31.properties.scopes, data: data2 };
-                  if (vErrors === null) {
-                    vErrors = [err14];
-                  } else {
-                    vErrors.push(err14);
-                  }
-                  errors++;
-                  break;
-                }
-                indices0[item0] = i1;
-              }
-            }
-          } else {
-            const err15 = { instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.scopes.type, parentSchema: schema31.properties.scopes, data: data2 };
-            if (vErrors === null) {
-              vErrors = [err15];
-            } else {
-              vErrors.push(err15);
-            }
-            errors++;
-          }
-        }
-        if (data.expiresAfter !== void 0) {
-          let data4 = data.expiresAfter;
-          if (typeof data4 === "string") {
-            if (func2(data4) > 32) {
-              const err16 = { instancePath: instancePath + "/expiresAfter", schemaPath: "#/properties/expiresAfter/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.expiresAfter, data: data4 };
-              if (vErrors === null) {
-                vErrors = [err16];
-              } else {
-                vErrors.push(err16);
-              }
-              errors++;
-            }
-            if (func2(data4) < 2) {
-              const err17 = { instancePath: instancePath + "/expiresAfter", schemaPath: "#/properties/expiresAfter/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.expiresAfter, data: data4 };
-              if (vErrors === null) {
-                vErrors = [err17];
-              } else {
-                vErrors.push(err17);
-              }
-              errors++;
-            }
-            if (!pattern5.test(data4)) {
-              const err18 = { instancePath: instancePath + "/expiresAfter", schemaPath: "#/properties/expiresAfter/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.expiresAfter, data: data4 };
-              if (vErrors === null) {
-                vErrors = [err18];
-              } else {
-                vErrors.push(err18);
-              }
-              errors++;
-            }
-          } else {
-            const err19 = { instancePath: instancePath + "/expiresAfter", schemaPath: "#/properties/expiresAfter/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.expiresAfter.type, parentSchema: schema31.properties.expiresAfter, data: data4 };
-            if (vErrors === null) {
-              vErrors = [err19];
-            } else {
-              vErrors.push(err19);
-            }
-            errors++;
-          }
-        }
-        if (data.expiresAt !== void 0) {
-          let data5 = data.expiresAt;
-          if (typeof data5 === "string") {
-            if (func2(data5) > 64) {
-              const err20 = { instancePath: instancePath + "/expiresAt", schemaPath: "#/properties/expiresAt/maxLength", keyword: "maxLength", params: { limit: 64 }, message: "must NOT have more than 64 characters", schema: 64, parentSchema: schema31.properties.expiresAt, data: data5 };
-              if (vErrors === null) {
-                vErrors = [err20];
-              } else {
-                vErrors.push(err20);
-              }
-              errors++;
-            }
-            if (!formats0.validate(data5)) {
-              const err21 = { instancePath: instancePath + "/expiresAt", schemaPath: "#/properties/expiresAt/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: schema31.properties.expiresAt, data: data5 };
-              if (vErrors === null) {
-                vErrors = [err21];
-              } else {
-                vErrors.push(err21);
-              }
-              errors++;
-            }
-          } else {
-            const err22 = { instancePath: instancePath + "/expiresAt", schemaPath: "#/properties/expiresAt/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.expiresAt.type, parentSchema: schema31.properties.expiresAt, data: data5 };
-            if (vErrors === null) {
-              vErrors = [err22];
-            } else {
-              vErrors.push(err22);
-            }
-            errors++;
-          }
-        }
-        if (data.rotation !== void 0) {
-          let data6 = data.rotation;
-          if (data6 && typeof data6 == "object" && !Array.isArray(data6)) {
-            for (const key1 in data6) {
-              if (!(key1 === "every" || key1 === "renewBefore" || key1 === "gracePeriod" || key1 === "quietPeriod")) {
-                const err23 = { instancePath: instancePath + "/rotation", schemaPath: "#/properties/rotation/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.rotation, data: data6 };
-                if (vErrors === null) {
-                  vErrors = [err23];
-                } else {
-                  vErrors.push(err23);
-                }
-                errors++;
-              }
-            }
-            if (data6.every !== void 0) {
-              let data7 = data6.every;
-              if (typeof data7 === "string") {
-                if (func2(data7) > 32) {
-                  const err24 = { instancePath: instancePath + "/rotation/every", schemaPath: "#/properties/rotation/properties/every/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.rotation.properties.every, data: data7 };
-                  if (vErrors === null) {
-                    vErrors = [err24];
-                  } else {
-                    vErrors.push(err24);
-                  }
-                  errors++;
-                }
-                if (func2(data7) < 2) {
-                  const err25 = { instancePath: instancePath + "/rotation/every", schemaPath: "#/properties/rotation/properties/every/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.rotation.properties.every, data: data7 };
-                  if (vErrors === null) {
-                    vErrors = [err25];
-                  } else {
-                    vErrors.push(err25);
-                  }
-                  errors++;
-                }
-                if (!pattern5.test(data7)) {
-                  const err26 = { instancePath: instancePath + "/rotation/every", schemaPath: "#/properties/rotation/properties/every/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.rotation.properties.every, data: data7 };
-                  if (vErrors === null) {
-                    vErrors = [err26];
-                  } else {
-                    vErrors.push(err26);
-                  }
-                  errors++;
-                }
-              } else {
-                const err27 = { instancePath: instancePath + "/rotation/every", schemaPath: "#/properties/rotation/properties/every/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.rotation.properties.every.type, parentSchema: schema31.properties.rotation.properties.every, data: data7 };
-                if (vErrors === null) {
-                  vErrors = [err27];
-                } else {
-                  vErrors.push(err27);
-                }
-                errors++;
-              }
-            }
-            if (data6.renewBefore !== void 0) {
-              let data8 = data6.renewBefore;
-              if (typeof data8 === "string") {
-                if (func2(data8) > 32) {
-                  const err28 = { instancePath: instancePath + "/rotation/renewBefore", schemaPath: "#/properties/rotation/properties/renewBefore/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.rotation.properties.renewBefore, data: data8 };
-                  if (vErrors === null) {
-                    vErrors = [err28];
-                  } else {
-                    vErrors.push(err28);
-                  }
-                  errors++;
-                }
-                if (func2(data8) < 2) {
-                  const err29 = { instancePath: instancePath + "/rotation/renewBefore", schemaPath: "#/properties/rotation/properties/renewBefore/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.rotation.properties.renewBefore, data: data8 };
-                  if (vErrors === null) {
-                    vErrors = [err29];
-                  } else {
-                    vErrors.push(err29);
-                  }
-                  errors++;
-                }
-                if (!pattern5.test(data8)) {
-                  const err30 = { instancePath: instancePath + "/rotation/renewBefore", schemaPath: "#/properties/rotation/properties/renewBefore/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.rotation.properties.renewBefore, data: data8 };
-                  if (vErrors === null) {
-                    vErrors = [err30];
-                  } else {
-                    vErrors.push(err30);
-                  }
-                  errors++;
-                }
-              } else {
-                const err31 = { instancePath: instancePath + "/rotation/renewBefore", schemaPath: "#/properties/rotation/properties/renewBefore/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.rotation.properties.renewBefore.type, parentSchema: schema31.properties.rotation.properties.renewBefore, data: data8 };
-                if (vErrors === null) {
-                  vErrors = [err31];
-                } else {
-                  vErrors.push(err31);
-                }
-                errors++;
-              }
-            }
-            if (data6.gracePeriod !== void 0) {
-              let data9 = data6.gracePeriod;
-              if (typeof data9 === "string") {
-                if (func2(data9) > 32) {
-                  const err32 = { instancePath: instancePath + "/rotation/gracePeriod", schemaPath: "#/properties/rotation/properties/gracePeriod/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.rotation.properties.gracePeriod, data: data9 };
-                  if (vErrors === null) {
-                    vErrors = [err32];
-                  } else {
-                    vErrors.push(err32);
-                  }
-                  errors++;
-                }
-                if (func2(data9) < 2) {
-                  const err33 = { instancePath: instancePath + "/rotation/gracePeriod", schemaPath: "#/properties/rotation/properties/gracePeriod/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.rotation.properties.gracePeriod, data: data9 };
-                  if (vErrors === null) {
-                    vErrors = [err33];
-                  } else {
-                    vErrors.push(err33);
-                  }
-                  errors++;
-                }
-                if (!pattern5.test(data9)) {
-                  const err34 = { instancePath: instancePath + "/rotation/gracePeriod", schemaPath: "#/properties/rotation/properties/gracePeriod/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.rotation.properties.gracePeriod, data: data9 };
-                  if (vErrors === null) {
-                    vErrors = [err34];
-                  } else {
-                    vErrors.push(err34);
-                  }
-                  errors++;
-                }
-              } else {
-                const err35 = { instancePath: instancePath + "/rotation/gracePeriod", schemaPath: "#/properties/rotation/properties/gracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.rotation.properties.gracePeriod.type, parentSchema: schema31.properties.rotation.properties.gracePeriod, data: data9 };
-                if (vErrors === null) {
-                  vErrors = [err35];
-                } else {
-                  vErrors.push(err35);
-                }
-                errors++;
-              }
-            }
-            if (data6.quietPeriod !== void 0) {
-              let data10 = data6.quietPeriod;
-              if (typeof data10 === "string") {
-                if (func2(data10) > 32) {
-                  const err36 = { instancePath: instancePath + "/rotation/quietPeriod", schemaPath: "#/properties/rotation/properties/quietPeriod/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.rotation.properties.quietPeriod, data: data10 };
-                  if (vErrors === null) {
-                    vErrors = [err36];
-                  } else {
-                    vErrors.push(err36);
-                  }
-                  errors++;
-                }
-                if (func2(data10) < 2) {
-                  const err37 = { instancePath: instancePath + "/rotation/quietPeriod", schemaPath: "#/properties/rotation/properties/quietPeriod/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.rotation.properties.quietPeriod, data: data10 };
-                  if (vErrors === null) {
-                    vErrors = [err37];
-                  } else {
-                    vErrors.push(err37);
-                  }
-                  errors++;
-                }
-                if (!pattern5.test(data10)) {
-                  const err38 = { instancePath: instancePath + "/rotation/quietPeriod", schemaPath: "#/properties/rotation/properties/quietPeriod/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.rotation.properties.quietPeriod, data: data10 };
-                  if (vErrors === null) {
-                    vErrors = [err38];
-                  } else {
-                    vErrors.push(err38);
-                  }
-                  errors++;
-                }
-              } else {
-                const err39 = { instancePath: instancePath + "/rotation/quietPeriod", schemaPath: "#/properties/rotation/properties/quietPeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.rotation.properties.quietPeriod.type, parentSchema: schema31.properties.rotation.properties.quietPeriod, data: data10 };
-                if (vErrors === null) {
-                  vErrors = [err39];
-                } else {
-                  vErrors.push(err39);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err40 = { instancePath: instancePath + "/rotation", schemaPath: "#/properties/rotation/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.rotation.type, parentSchema: schema31.properties.rotation, data: data6 };
-            if (vErrors === null) {
-              vErrors = [err40];
-            } else {
-              vErrors.push(err40);
-            }
-            errors++;
-          }
-        }
-        if (data.owner !== void 0) {
-          let data11 = data.owner;
-          if (typeof data11 === "string") {
-            if (func2(data11) > 200) {
-              const err41 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/maxLength", keyword: "maxLength", params: { limit: 200 }, message: "must NOT have more than 200 characters", schema: 200, parentSchema: schema31.properties.owner, data: data11 };
-              if (vErrors === null) {
-                vErrors = [err41];
-              } else {
-                vErrors.push(err41);
-              }
-              errors++;
-            }
-          } else {
-            const err42 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.owner.type, parentSchema: schema31.properties.owner, data: data11 };
-            if (vErrors === null) {
-              vErrors = [err42];
-            } else {
-              vErrors.push(err42);
-            }
-            errors++;
-          }
-        }
-        if (data.purpose !== void 0) {
-          let data12 = data.purpose;
-          if (typeof data12 === "string") {
-            if (func2(data12) > 500) {
-              const err43 = { instancePath: instancePath + "/purpose", schemaPath: "#/properties/purpose/maxLength", keyword: "maxLength", params: { limit: 500 }, message: "must NOT have more than 500 characters", schema: 500, parentSchema: schema31.properties.purpose, data: data12 };
-              if (vErrors === null) {
-                vErrors = [err43];
-              } else {
-                vErrors.push(err43);
-              }
-              errors++;
-            }
-          } else {
-            const err44 = { instancePath: instancePath + "/purpose", schemaPath: "#/properties/purpose/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.purpose.type, parentSchema: schema31.properties.purpose, data: data12 };
-            if (vErrors === null) {
-              vErrors = [err44];
-            } else {
-              vErrors.push(err44);
-            }
-            errors++;
-          }
-        }
-        if (data.description !== void 0) {
-          let data13 = data.description;
-          if (typeof data13 === "string") {
-            if (func2(data13) > 2e3) {
-              const err45 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/maxLength", keyword: "maxLength", params: { limit: 2e3 }, message: "must NOT have more than 2000 characters", schema: 2e3, parentSchema: schema31.properties.description, data: data13 };
-              if (vErrors === null) {
-                vErrors = [err45];
-              } else {
-                vErrors.push(err45);
-              }
-              errors++;
-            }
-          } else {
-            const err46 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.description.type, parentSchema: schema31.properties.description, data: data13 };
-            if (vErrors === null) {
-              vErrors = [err46];
-            } else {
-              vErrors.push(err46);
-            }
-            errors++;
-          }
-        }
-        if (data.secret !== void 0) {
-          let data14 = data.secret;
-          if (data14 && typeof data14 == "object" && !Array.isArray(data14)) {
-            for (const key2 in data14) {
-              if (!(key2 === "name" || key2 === "key" || key2 === "previousKey" || key2 === "labels" || key2 === "annotations")) {
-                const err47 = { instancePath: instancePath + "/secret", schemaPath: "#/properties/secret/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.secret, data: data14 };
-                if (vErrors === null) {
-                  vErrors = [err47];
-                } else {
-                  vErrors.push(err47);
-                }
-                errors++;
-              }
-            }
-            if (data14.name !== void 0) {
-              let data15 = data14.name;
-              if (typeof data15 === "string") {
-                if (func2(data15) > 253) {
-                  const err48 = { instancePath: instancePath + "/secret/name", schemaPath: "#/properties/secret/properties/name/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema31.properties.secret.properties.name, data: data15 };
-                  if (vErrors === null) {
-                    vErrors = [err48];
-                  } else {
-                    vErrors.push(err48);
-                  }
-                  errors++;
-                }
-                if (func2(data15) < 1) {
-                  const err49 = { instancePath: instancePath + "/secret/name", schemaPath: "#/properties/secret/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.secret.properties.name, data: data15 };
-                  if (vErrors === null) {
-                    vErrors = [err49];
-                  } else {
-                    vErrors.push(err49);
-                  }
-                  errors++;
-                }
-                if (!pattern10.test(data15)) {
-                  const err50 = { instancePath: instancePath + "/secret/name", schemaPath: "#/properties/secret/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema31.properties.secret.properties.name, data: data15 };
-                  if (vErrors === null) {
-                    vErrors = [err50];
-                  } else {
-                    vErrors.push(err50);
-                  }
-                  errors++;
-                }
-              } else {
-                const err51 = { instancePath: instancePath + "/secret/name", schemaPath: "#/properties/secret/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.name.type, parentSchema: schema31.properties.secret.properties.name, data: data15 };
-                if (vErrors === null) {
-                  vErrors = [err51];
-                } else {
-                  vErrors.push(err51);
-                }
-                errors++;
-              }
-            }
-            if (data14.key !== void 0) {
-              let data16 = data14.key;
-              if (typeof data16 === "string") {
-                if (func2(data16) > 253) {
-                  const err52 = { instancePath: instancePath + "/secret/key", schemaPath: "#/properties/secret/properties/key/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema31.properties.secret.properties.key, data: data16 };
-                  if (vErrors === null) {
-                    vErrors = [err52];
-                  } else {
-                    vErrors.push(err52);
-                  }
-                  errors++;
-                }
-                if (func2(data16) < 1) {
-                  const err53 = { instancePath: instancePath + "/secret/key", schemaPath: "#/properties/secret/properties/key/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.secret.properties.key, data: data16 };
-                  if (vErrors === null) {
-                    vErrors = [err53];
-                  } else {
-                    vErrors.push(err53);
-                  }
-                  errors++;
-                }
-                if (!pattern11.test(data16)) {
-                  const err54 = { instancePath: instancePath + "/secret/key", schemaPath: "#/properties/secret/properties/key/pattern", keyword: "pattern", params: { pattern: "^[-._a-zA-Z0-9]+$" }, message: 'must match pattern "^[-._a-zA-Z0-9]+$"', schema: "^[-._a-zA-Z0-9]+$", parentSchema: schema31.properties.secret.properties.key, data: data16 };
-                  if (vErrors === null) {
-                    vErrors = [err54];
-                  } else {
-                    vErrors.push(err54);
-                  }
-                  errors++;
-                }
-              } else {
-                const err55 = { instancePath: instancePath + "/secret/key", schemaPath: "#/properties/secret/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.key.type, parentSchema: schema31.properties.secret.properties.key, data: data16 };
-                if (vErrors === null) {
-                  vErrors = [err55];
-                } else {
-                  vErrors.push(err55);
-                }
-                errors++;
-              }
-            }
-            if (data14.previousKey !== void 0) {
-              let data17 = data14.previousKey;
-              if (typeof data17 === "string") {
-                if (func2(data17) > 253) {
-                  const err56 = { instancePath: instancePath + "/secret/previousKey", schemaPath: "#/properties/secret/properties/previousKey/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema31.properties.secret.properties.previousKey, data: data17 };
-                  if (vErrors === null) {
-                    vErrors = [err56];
-                  } else {
-                    vErrors.push(err56);
-                  }
-                  errors++;
-                }
-                if (func2(data17) < 1) {
-                  const err57 = { instancePath: instancePath + "/secret/previousKey", schemaPath: "#/properties/secret/properties/previousKey/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.secret.properties.previousKey, data: data17 };
-                  if (vErrors === null) {
-                    vErrors = [err57];
-                  } else {
-                    vErrors.push(err57);
-                  }
-                  errors++;
-                }
-                if (!pattern11.test(data17)) {
-                  const err58 = { instancePath: instancePath + "/secret/previousKey", schemaPath: "#/properties/secret/properties/previousKey/pattern", keyword: "pattern", params: { pattern: "^[-._a-zA-Z0-9]+$" }, message: 'must match pattern "^[-._a-zA-Z0-9]+$"', schema: "^[-._a-zA-Z0-9]+$", parentSchema: schema31.properties.secret.properties.previousKey, data: data17 };
-                  if (vErrors === null) {
-                    vErrors = [err58];
-                  } else {
-                    vErrors.push(err58);
-                  }
-                  errors++;
-                }
-              } else {
-                const err59 = { instancePath: instancePath + "/secret/previousKey", schemaPath: "#/properties/secret/properties/previousKey/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.previousKey.type, parentSchema: schema31.properties.secret.properties.previousKey, data: data17 };
-                if (vErrors === null) {
-                  vErrors = [err59];
-                } else {
-                  vErrors.push(err59);
-                }
-                errors++;
-              }
-            }
-            if (data14.labels !== void 0) {
-              let data18 = data14.labels;
-              if (data18 && typeof data18 == "object" && !Array.isArray(data18)) {
-                for (const key3 in data18) {
-                  let data19 = data18[key3];
-                  if (typeof data19 === "string") {
-                    if (func2(data19) > 63) {
-                      const err60 = { instancePath: instancePath + "/secret/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/secret/properties/labels/additionalProperties/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema31.properties.secret.properties.labels.additionalProperties, data: data19 };
-                      if (vErrors === null) {
-                        vErrors = [err60];
-                      } else {
-                        vErrors.push(err60);
-                      }
-                      errors++;
-                    }
-                  } else {
-                    const err61 = { instancePath: instancePath + "/secret/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/secret/properties/labels/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.labels.additionalProperties.type, parentSchema: schema31.properties.secret.properties.labels.additionalProperties, data: data19 };
-                    if (vErrors === null) {
-                      vErrors = [err61];
-                    } else {
-                      vErrors.push(err61);
-                    }
-                    errors++;
-                  }
-                }
-              } else {
-                const err62 = { instancePath: instancePath + "/secret/labels", schemaPath: "#/properties/secret/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.secret.properties.labels.type, parentSchema: schema31.properties.secret.properties.labels, data: data18 };
-                if (vErrors === null) {
-                  vErrors = [err62];
-                } else {
-                  vErrors.push(err62);
-                }
-                errors++;
-              }
-            }
-            if (data14.annotations !== void 0) {
-              let data20 = data14.annotations;
-              if (data20 && typeof data20 == "object" && !Array.isArray(data20)) {
-                for (const key4 in data20) {
-                  let data21 = data20[key4];
-                  if (typeof data21 === "string") {
-                    if (func2(data21) > 4096) {
-                      const err63 = { instancePath: instancePath + "/secret/annotations/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/secret/properties/annotations/additionalProperties/maxLength", keyword: "maxLength", params: { limit: 4096 }, message: "must NOT have more than 4096 characters", schema: 4096, parentSchema: schema31.properties.secret.properties.annotations.additionalProperties, data: data21 };
-                      if (vErrors === null) {
-                        vErrors = [err63];
-                      } else {
-                        vErrors.push(err63);
-                      }
-                      errors++;
-                    }
-                  } else {
-                    const err64 = { instancePath: instancePath + "/secret/annotations/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/secret/properties/annotations/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.annotations.additionalProperties.type, parentSchema: schema31.properties.secret.properties.annotations.additionalProperties, data: data21 };
-                    if (vErrors === null) {
-                      vErrors = [err64];
-                    } else {
-                      vErrors.push(err64);
-                    }
-                    errors++;
-                  }
-                }
-              } else {
-                const err65 = { instancePath: instancePath + "/secret/annotations", schemaPath: "#/properties/secret/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.secret.properties.annotations.type, parentSchema: schema31.properties.secret.properties.annotations, data: data20 };
-                if (vErrors === null) {
-                  vErrors = [err65];
-                } else {
-                  vErrors.push(err65);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err66 = { instancePath: instancePath + "/secret", schemaPath: "#/properties/secret/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.secret.type, parentSchema: schema31.properties.secret, data: data14 };
-            if (vErrors === null) {
-              vErrors = [err66];
-            } else {
-              vErrors.push(err66);
-            }
-            errors++;
-          }
-        }
-        if (data.restartTargets !== void 0) {
-          let data22 = data.restartTargets;
-          if (Array.isArray(data22)) {
-            if (data22.length > 16) {
-              const err67 = { instancePath: instancePath + "/restartTargets", schemaPath: "#/properties/restartTargets/maxItems", keyword: "maxItems", params: { limit: 16 }, message: "must NOT have more than 16 items", schema: 16, parentSchema: schema31.properties.restartTargets, data: data22 };
-              if (vErrors === null) {
-                vErrors = [err67];
-              } else {
-                vErrors.push(err67);
-              }
-              errors++;
-            }
-            const len1 = data22.length;
-            for (let i2 = 0; i2 < len1; i2++) {
-              let data23 = data22[i2];
-              if (data23 && typeof data23 == "object" && !Array.isArray(data23)) {
-                if (data23.kind === void 0) {
-                  const err68 = { instancePath: instancePath + "/restartTargets/" + i2, schemaPath: "#/properties/restartTargets/items/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: schema31.properties.restartTargets.items.required, parentSchema: schema31.properties.restartTargets.items, data: data23 };
-                  if (vErrors === null) {
-                    vErrors = [err68];
-                  } else {
-                    vErrors.push(err68);
-                  }
-                  errors++;
-                }
-                if (data23.name === void 0) {
-                  const err69 = { instancePath: instancePath + "/restartTargets/" + i2, schemaPath: "#/properties/restartTargets/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema31.properties.restartTargets.items.required, parentSchema: schema31.properties.restartTargets.items, data: data23 };
-                  if (vErrors === null) {
-                    vErrors = [err69];
-                  } else {
-                    vErrors.push(err69);
-                  }
-                  errors++;
-                }
-                for (const key5 in data23) {
-                  if (!(key5 === "kind" || key5 === "name")) {
-                    const err70 = { instancePath: instancePath + "/restartTargets/" + i2, schemaPath: "#/properties/restartTargets/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.restartTargets.items, data: data23 };
-                    if (vErrors === null) {
-                      vErrors = [err70];
-                    } else {
-                      vErrors.push(err70);
-                    }
-                    errors++;
-                  }
-                }
-                if (data23.kind !== void 0) {
-                  let data24 = data23.kind;
-                  if (typeof data24 !== "string") {
-                    const err71 = { instancePath: instancePath + "/restartTargets/" + i2 + "/kind", schemaPath: "#/properties/restartTargets/items/properties/kind/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.restartTargets.items.properties.kind.type, parentSchema: schema31.properties.restartTargets.items.properties.kind, data: data24 };
-                    if (vErrors === null) {
-                      vErrors = [err71];
-                    } else {
-                      vErrors.push(err71);
-                    }
-                    errors++;
-                  }
-                  if (!(data24 === "Deployment" || data24 === "StatefulSet" || data24 === "DaemonSet")) {
-                    const err72 = { instancePath: instancePath + "/restartTargets/" + i2 + "/kind", schemaPath: "#/properties/restartTargets/items/properties/kind/enum", keyword: "enum", params: { allowedValues: schema31.properties.restartTargets.items.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: schema31.properties.restartTargets.items.properties.kind.enum, parentSchema: schema31.properties.restartTargets.items.properties.kind, data: data24 };
-                    if (vErrors === null) {
-                      vErrors = [err72];
-                    } else {
-                      vErrors.push(err72);
-                    }
-                    errors++;
-                  }
-                }
-                if (data23.name !== void 0) {
-                  let data25 = data23.name;
-                  if (typeof data25 === "string") {
-                    if (func2(data25) > 253) {
-                      const err73 = { instancePath: instancePath + "/restartTargets/" + i2 + "/name", schemaPath: "#/properties/restartTargets/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema31.properties.restartTargets.items.properties.name, data: data25 };
-                      if (vErrors === null) {
-                        vErrors = [err73];
-                      } else {
-                        vErrors.push(err73);
-                      }
-                      errors++;
-                    }
-                    if (func2(data25) < 1) {
-                      const err74 = { instancePath: instancePath + "/restartTargets/" + i2 + "/name", schemaPath: "#/properties/restartTargets/items/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.restartTargets.items.properties.name, data: data25 };
-                      if (vErrors === null) {
-                        vErrors = [err74];
-                      } else {
-                        vErrors.push(err74);
-                      }
-                      errors++;
-                    }
-                    if (!pattern10.test(data25)) {
-                      const err75 = { instancePath: instancePath + "/restartTargets/" + i2 + "/name", schemaPath: "#/properties/restartTargets/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema31.properties.restartTargets.items.properties.name, data: data25 };
-                      if (vErrors === null) {
-                        vErrors = [err75];
-                      } else {
-                        vErrors.push(err75);
-                      }
-                      errors++;
-                    }
-                  } else {
-                    const err76 = { instancePath: instancePath + "/restartTargets/" + i2 + "/name", schemaPath: "#/properties/restartTargets/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.restartTargets.items.properties.name.type, parentSchema: schema31.properties.restartTargets.items.properties.name, data: data25 };
-                    if (vErrors === null) {
-                      vErrors = [err76];
-                    } else {
-                      vErrors.push(err76);
-                    }
-                    errors++;
-                  }
-                }
-              } else {
-                const err77 = { instancePath: instancePath + "/restartTargets/" + i2, schemaPath: "#/properties/restartTargets/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.restartTargets.items.type, parentSchema: schema31.properties.restartTargets.items, data: data23 };
-                if (vErrors === null) {
-                  vErrors = [err77];
-                } else {
-                  vErrors.push(err77);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err78 = { instancePath: instancePath + "/restartTargets", schemaPath: "#/properties/restartTargets/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.restartTargets.type, parentSchema: schema31.properties.restartTargets, data: data22 };
-            if (vErrors === null) {
-              vErrors = [err78];
-            } else {
-              vErrors.push(err78);
-            }
-            errors++;
-          }
-        }
-        if (data.deletionPolicy !== void 0) {
-          let data26 = data.deletionPolicy;
-          if (typeof data26 !== "string") {
-            const err79 = { instancePath: instancePath + "/deletionPolicy", schemaPath: "#/properties/deletionPolicy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.deletionPolicy.type, parentSchema: schema31.properties.deletionPolicy, data: data26 };
-            if (vErrors === null) {
-              vErrors = [err79];
-            } else {
-              vErrors.push(err79);
-            }
-            errors++;
-          }
-          if (!(data26 === "Revoke" || data26 === "Retain")) {
-            const err80 = { instancePath: instancePath + "/deletionPolicy", schemaPath: "#/properties/deletionPolicy/enum", keyword: "enum", params: { allowedValues: schema31.properties.deletionPolicy.enum }, message: "must be equal to one of the allowed values", schema: schema31.properties.deletionPolicy.enum, parentSchema: schema31.properties.deletionPolicy, data: data26 };
-            if (vErrors === null) {
-              vErrors = [err80];
-            } else {
-              vErrors.push(err80);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err81 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
-        if (vErrors === null) {
-          vErrors = [err81];
-        } else {
-          vErrors.push(err81);
-        }
-        errors++;
-      }
-      validate20.errors = vErrors;
-      return errors === 0;
-    }
-    validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-  }
-});
-
 // ../../main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "../../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
@@ -9811,6 +8683,1134 @@ var require_dist = __commonJS({
     exports.stringify = publicApi.stringify;
     exports.visit = visit2.visit;
     exports.visitAsync = visit2.visitAsync;
+  }
+});
+
+// ../../main/node_modules/ajv/dist/runtime/ucs2length.js
+var require_ucs2length = __commonJS({
+  "../../main/node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    function ucs2length(str) {
+      const len = str.length;
+      let length = 0;
+      let pos = 0;
+      let value;
+      while (pos < len) {
+        length++;
+        value = str.charCodeAt(pos++);
+        if (value >= 55296 && value <= 56319 && pos < len) {
+          value = str.charCodeAt(pos);
+          if ((value & 64512) === 56320)
+            pos++;
+        }
+      }
+      return length;
+    }
+    exports.default = ucs2length;
+    ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
+  }
+});
+
+// ../../main/node_modules/ajv-formats/dist/formats.js
+var require_formats = __commonJS({
+  "../../main/node_modules/ajv-formats/dist/formats.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
+    function fmtDef(validate, compare) {
+      return { validate, compare };
+    }
+    exports.fullFormats = {
+      // date: http://tools.ietf.org/html/rfc3339#section-5.6
+      date: fmtDef(date, compareDate),
+      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
+      time: fmtDef(getTime(true), compareTime),
+      "date-time": fmtDef(getDateTime(true), compareDateTime),
+      "iso-time": fmtDef(getTime(), compareIsoTime),
+      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
+      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
+      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
+      uri,
+      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
+      // uri-template: https://tools.ietf.org/html/rfc6570
+      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
+      // For the source: https://gist.github.com/dperini/729294
+      // For test cases: https://mathiasbynens.be/demo/url-regex
+      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
+      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
+      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
+      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
+      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
+      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
+      regex: regex2,
+      // uuid: http://tools.ietf.org/html/rfc4122
+      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
+      // JSON-pointer: https://tools.ietf.org/html/rfc6901
+      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
+      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
+      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
+      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
+      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
+      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
+      // byte: https://github.com/miguelmota/is-base64
+      byte,
+      // signed 32 bit integer
+      int32: { type: "number", validate: validateInt32 },
+      // signed 64 bit integer
+      int64: { type: "number", validate: validateInt64 },
+      // C-type float
+      float: { type: "number", validate: validateNumber },
+      // C-type double
+      double: { type: "number", validate: validateNumber },
+      // hint to the UI to hide input strings
+      password: true,
+      // unchecked string payload
+      binary: true
+    };
+    exports.fastFormats = {
+      ...exports.fullFormats,
+      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
+      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
+      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
+      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
+      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
+      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
+      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
+      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
+      // email (sources from jsen validator):
+      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
+      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
+      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
+    };
+    exports.formatNames = Object.keys(exports.fullFormats);
+    function isLeapYear(year) {
+      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    }
+    var DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    function date(str) {
+      const matches = DATE.exec(str);
+      if (!matches)
+        return false;
+      const year = +matches[1];
+      const month = +matches[2];
+      const day = +matches[3];
+      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
+    }
+    function compareDate(d1, d2) {
+      if (!(d1 && d2))
+        return void 0;
+      if (d1 > d2)
+        return 1;
+      if (d1 < d2)
+        return -1;
+      return 0;
+    }
+    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+    function getTime(strictTimeZone) {
+      return function time(str) {
+        const matches = TIME.exec(str);
+        if (!matches)
+          return false;
+        const hr = +matches[1];
+        const min = +matches[2];
+        const sec = +matches[3];
+        const tz = matches[4];
+        const tzSign = matches[5] === "-" ? -1 : 1;
+        const tzH = +(matches[6] || 0);
+        const tzM = +(matches[7] || 0);
+        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
+          return false;
+        if (hr <= 23 && min <= 59 && sec < 60)
+          return true;
+        const utcMin = min - tzM * tzSign;
+        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
+        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
+      };
+    }
+    function compareTime(s1, s2) {
+      if (!(s1 && s2))
+        return void 0;
+      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
+      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
+      if (!(t1 && t2))
+        return void 0;
+      return t1 - t2;
+    }
+    function compareIsoTime(t1, t2) {
+      if (!(t1 && t2))
+        return void 0;
+      const a1 = TIME.exec(t1);
+      const a2 = TIME.exec(t2);
+      if (!(a1 && a2))
+        return void 0;
+      t1 = a1[1] + a1[2] + a1[3];
+      t2 = a2[1] + a2[2] + a2[3];
+      if (t1 > t2)
+        return 1;
+      if (t1 < t2)
+        return -1;
+      return 0;
+    }
+    var DATE_TIME_SEPARATOR = /t|\s/i;
+    function getDateTime(strictTimeZone) {
+      const time = getTime(strictTimeZone);
+      return function date_time(str) {
+        const dateTime = str.split(DATE_TIME_SEPARATOR);
+        return dateTime.length === 2 && date(dateTime[0]) && time(dateTime[1]);
+      };
+    }
+    function compareDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const d1 = new Date(dt1).valueOf();
+      const d2 = new Date(dt2).valueOf();
+      if (!(d1 && d2))
+        return void 0;
+      return d1 - d2;
+    }
+    function compareIsoDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
+      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
+      const res = compareDate(d1, d2);
+      if (res === void 0)
+        return void 0;
+      return res || compareTime(t1, t2);
+    }
+    var NOT_URI_FRAGMENT = /\/|:/;
+    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+    function uri(str) {
+      return NOT_URI_FRAGMENT.test(str) && URI.test(str);
+    }
+    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
+    function byte(str) {
+      BYTE.lastIndex = 0;
+      return BYTE.test(str);
+    }
+    var MIN_INT32 = -(2 ** 31);
+    var MAX_INT32 = 2 ** 31 - 1;
+    function validateInt32(value) {
+      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
+    }
+    function validateInt64(value) {
+      return Number.isInteger(value);
+    }
+    function validateNumber() {
+      return true;
+    }
+    var Z_ANCHOR = /[^\\]\\Z/;
+    function regex2(str) {
+      if (Z_ANCHOR.test(str))
+        return false;
+      try {
+        new RegExp(str);
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+  }
+});
+
+// core/spec/generated/apikey-schema-validator.cjs
+var require_apikey_schema_validator = __commonJS({
+  "core/spec/generated/apikey-schema-validator.cjs"(exports, module) {
+    "use strict";
+    module.exports = validate20;
+    module.exports.default = validate20;
+    var schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://keys.ayra.ai/schemas/apikey.schema.json", "title": "ApiKey spec", "description": "The desired state of one Ayra API key: its name, environment, scopes, lifetime and rotation schedule. The same spec is the Pulumi ApiKey's inputs and the Kubernetes ApiKey's spec (keys.ayra.ai/v1alpha1); fields marked x-ayra-kubernetes-only need the controller. The key value itself is never part of the spec.", "type": "object", "additionalProperties": false, "required": ["displayName", "environment", "scopes"], "x-kubernetes-validations": [{ "rule": "!(has(self.expiresAfter) && has(self.expiresAt))", "message": "expiresAfter and expiresAt cannot both be set; set one" }], "properties": { "displayName": { "type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S", "description": `The key's name as shown in the Ayra dashboard and key registry: say what uses it, e.g. "Production Web Application" or "Mobile App - iOS". 1 to 100 characters. Changing it renames the key in place; the key value stays the same.` }, "environment": { "type": "string", "enum": ["live", "test"], "description": 'Which Ayra environment the key works in: "live" (production, keys start with sk_live_) or "test" (sandbox, sk_test_). Immutable on a Kubernetes ApiKey; in Pulumi, changing it creates a new key in the other environment and revokes the old one.', "x-kubernetes-validations": [{ "rule": "self == oldSelf", "message": "environment is immutable: create a new ApiKey for the other environment" }] }, "scopes": { "type": "array", "minItems": 1, "maxItems": 11, "uniqueItems": true, "description": "The permissions of the key, as a set (order does not matter), e.g. [analytics:read, conversations:read] for a read-only dashboard. admin:full implies every other scope. At least one. Changing the scopes rolls the key: a new key is created and the old one keeps working for rotation.gracePeriod.", "items": { "type": "string", "enum": ["agents:read", "conversations:read", "contacts:read", "analytics:read", "agents:write", "conversations:write", "contacts:write", "workflows:write", "admin:full", "api_keys:read", "api_keys:write"], "description": "One Ayra scope: agents, conversations, contacts, analytics (:read), agents, conversations, contacts, workflows (:write), admin:full, or api_keys:read / api_keys:write for managing keys." } }, "expiresAfter": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "The lifetime of each key, counted from its creation, as a duration: units w, d, h, m, s (90d, 36h, 1h30m) or ISO 8601 (P90D, PT36H). Months and years are not accepted: their length varies. Each rotated key gets a fresh lifetime. Set this or expiresAt, not both; omit both for a key that never expires (discouraged, and an error for live keys under the default key hygiene rules). Changing it rolls the key." }, "expiresAt": { "type": "string", "format": "date-time", "maxLength": 64, "description": "A fixed expiry instant, RFC 3339, e.g. 2026-04-15T00:00:00Z; must be in the future. Set this or expiresAfter, not both. Changing it rolls the key." }, "rotation": { "type": "object", "additionalProperties": false, "description": "When to replace the key with a new one, and how long the old and new keys overlap. Omit to rotate only when asked (or when scopes or expiry change). Changing these settings changes the schedule only; it does not create a key by itself.", "properties": { "every": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "Rotate on a schedule: a new key this long after the current key was created, e.g. 30d or P30D. Must be longer than gracePeriod and, with expiresAfter, shorter than it. Units w, d, h, m, s or ISO 8601; no months or years." }, "renewBefore": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "Rotate this long before the key expires, e.g. 14d, so the new key is in place before the old one stops working. Needs expiresAfter or expiresAt, and must be shorter than expiresAfter. Units w, d, h, m, s or ISO 8601. Default with expiresAfter: a third of the key's lifetime, at most 7d (a key is renewed at two thirds of its lifetime); with expiresAt, none (a new key would expire at the same instant)." }, "gracePeriod": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "How long the old key keeps working after a rotation, so every system can move to the new key (the seed's timeline: 7d). Then the old key is revoked with reason replaced. 0s revokes it at once (a warning for live keys). Must be shorter than every and than expiresAfter. Units w, d, h, m, s or ISO 8601." }, "quietPeriod": { "type": "string", "minLength": 2, "maxLength": 32, "pattern": "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "description": "Kubernetes only. Revoke the old key before the grace period ends once it has not been used for this long and every restart target has finished rolling out, e.g. 1h. At most gracePeriod. Omit to always wait for the whole grace period.", "x-ayra-kubernetes-only": true } } }, "owner": { "type": "string", "maxLength": 200, "description": 'Who answers for the key, for the key registry: a team, person or system, e.g. "payments-team" or "jane@example.com". Changed in place.' }, "purpose": { "type": "string", "maxLength": 500, "description": 'Why the key exists and where it is used, for the key registry and audits, e.g. "checkout service calls agents API". Changed in place.' }, "description": { "type": "string", "maxLength": 2e3, "description": "Free-form notes about the key. Changed in place. Never put a key value here." }, "secret": { "type": "object", "additionalProperties": false, "description": "Kubernetes only. The Secret, in the ApiKey's namespace, that receives the key: the current key under `key`, and during a grace period the previous key under `previousKey`. The controller creates and owns it.", "x-ayra-kubernetes-only": true, "x-kubernetes-validations": [{ "rule": "!has(self.key) || !has(self.previousKey) || self.key != self.previousKey", "message": "secret.key and secret.previousKey must name different data keys" }], "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "description": "Name of the Secret (a DNS subdomain name, e.g. web-ayra-key). Default: the ApiKey's name." }, "key": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[-._a-zA-Z0-9]+$", "default": "apiKey", "description": "Data key of the current API key in the Secret (letters, digits, '-', '_', '.'). Default: apiKey." }, "previousKey": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[-._a-zA-Z0-9]+$", "default": "apiKeyPrevious", "description": "Data key of the previous API key while it is in its grace period; removed when it is revoked. Must differ from key. Default: apiKeyPrevious." }, "labels": { "type": "object", "additionalProperties": { "type": "string", "maxLength": 63 }, "description": "Extra labels for the Secret, e.g. {app: web}." }, "annotations": { "type": "object", "additionalProperties": { "type": "string", "maxLength": 4096 }, "description": "Extra annotations for the Secret, e.g. for a secret-reflection tool. Never a key value." } } }, "restartTargets": { "type": "array", "maxItems": 16, "description": "Kubernetes only. Workloads in the ApiKey's namespace that read the key at startup: after each rotation the controller restarts each once (a rolling restart, like kubectl rollout restart), so they pick up the new key within the grace period.", "x-ayra-kubernetes-only": true, "items": { "type": "object", "additionalProperties": false, "required": ["kind", "name"], "description": "One workload to restart after a rotation.", "properties": { "kind": { "type": "string", "enum": ["Deployment", "StatefulSet", "DaemonSet"], "description": "Kind of the workload: Deployment, StatefulSet or DaemonSet (apps/v1)." }, "name": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "description": "Name of the workload, in the ApiKey's namespace, e.g. web." } } } }, "deletionPolicy": { "type": "string", "enum": ["Revoke", "Retain"], "default": "Revoke", "description": "Kubernetes only. What happens to the Ayra key when the ApiKey is deleted: Revoke (default) revokes it; Retain leaves the key active and stops managing it.", "x-ayra-kubernetes-only": true } } };
+    var func1 = Object.prototype.hasOwnProperty;
+    var func2 = require_ucs2length().default;
+    var pattern4 = new RegExp("\\S", "u");
+    var pattern5 = new RegExp("^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", "u");
+    var pattern10 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+    var pattern11 = new RegExp("^[-._a-zA-Z0-9]+$", "u");
+    var formats0 = require_formats().fullFormats["date-time"];
+    function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+      ;
+      let vErrors = null;
+      let errors = 0;
+      const evaluated0 = validate20.evaluated;
+      if (evaluated0.dynamicProps) {
+        evaluated0.props = void 0;
+      }
+      if (evaluated0.dynamicItems) {
+        evaluated0.items = void 0;
+      }
+      if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.displayName === void 0) {
+          const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "displayName" }, message: "must have required property 'displayName'", schema: schema31.required, parentSchema: schema31, data };
+          if (vErrors === null) {
+            vErrors = [err0];
+          } else {
+            vErrors.push(err0);
+          }
+          errors++;
+        }
+        if (data.environment === void 0) {
+          const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "environment" }, message: "must have required property 'environment'", schema: schema31.required, parentSchema: schema31, data };
+          if (vErrors === null) {
+            vErrors = [err1];
+          } else {
+            vErrors.push(err1);
+          }
+          errors++;
+        }
+        if (data.scopes === void 0) {
+          const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "scopes" }, message: "must have required property 'scopes'", schema: schema31.required, parentSchema: schema31, data };
+          if (vErrors === null) {
+            vErrors = [err2];
+          } else {
+            vErrors.push(err2);
+          }
+          errors++;
+        }
+        for (const key0 in data) {
+          if (!func1.call(schema31.properties, key0)) {
+            const err3 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31, data };
+            if (vErrors === null) {
+              vErrors = [err3];
+            } else {
+              vErrors.push(err3);
+            }
+            errors++;
+          }
+        }
+        if (data.displayName !== void 0) {
+          let data0 = data.displayName;
+          if (typeof data0 === "string") {
+            if (func2(data0) > 100) {
+              const err4 = { instancePath: instancePath + "/displayName", schemaPath: "#/properties/displayName/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters", schema: 100, parentSchema: schema31.properties.displayName, data: data0 };
+              if (vErrors === null) {
+                vErrors = [err4];
+              } else {
+                vErrors.push(err4);
+              }
+              errors++;
+            }
+            if (func2(data0) < 1) {
+              const err5 = { instancePath: instancePath + "/displayName", schemaPath: "#/properties/displayName/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.displayName, data: data0 };
+              if (vErrors === null) {
+                vErrors = [err5];
+              } else {
+                vErrors.push(err5);
+              }
+              errors++;
+            }
+            if (!pattern4.test(data0)) {
+              const err6 = { instancePath: instancePath + "/displayName", schemaPath: "#/properties/displayName/pattern", keyword: "pattern", params: { pattern: "\\S" }, message: 'must match pattern "\\S"', schema: "\\S", parentSchema: schema31.properties.displayName, data: data0 };
+              if (vErrors === null) {
+                vErrors = [err6];
+              } else {
+                vErrors.push(err6);
+              }
+              errors++;
+            }
+          } else {
+            const err7 = { instancePath: instancePath + "/displayName", schemaPath: "#/properties/displayName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.displayName.type, parentSchema: schema31.properties.displayName, data: data0 };
+            if (vErrors === null) {
+              vErrors = [err7];
+            } else {
+              vErrors.push(err7);
+            }
+            errors++;
+          }
+        }
+        if (data.environment !== void 0) {
+          let data1 = data.environment;
+          if (typeof data1 !== "string") {
+            const err8 = { instancePath: instancePath + "/environment", schemaPath: "#/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.environment.type, parentSchema: schema31.properties.environment, data: data1 };
+            if (vErrors === null) {
+              vErrors = [err8];
+            } else {
+              vErrors.push(err8);
+            }
+            errors++;
+          }
+          if (!(data1 === "live" || data1 === "test")) {
+            const err9 = { instancePath: instancePath + "/environment", schemaPath: "#/properties/environment/enum", keyword: "enum", params: { allowedValues: schema31.properties.environment.enum }, message: "must be equal to one of the allowed values", schema: schema31.properties.environment.enum, parentSchema: schema31.properties.environment, data: data1 };
+            if (vErrors === null) {
+              vErrors = [err9];
+            } else {
+              vErrors.push(err9);
+            }
+            errors++;
+          }
+        }
+        if (data.scopes !== void 0) {
+          let data2 = data.scopes;
+          if (Array.isArray(data2)) {
+            if (data2.length > 11) {
+              const err10 = { instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/maxItems", keyword: "maxItems", params: { limit: 11 }, message: "must NOT have more than 11 items", schema: 11, parentSchema: schema31.properties.scopes, data: data2 };
+              if (vErrors === null) {
+                vErrors = [err10];
+              } else {
+                vErrors.push(err10);
+              }
+              errors++;
+            }
+            if (data2.length < 1) {
+              const err11 = { instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema31.properties.scopes, data: data2 };
+              if (vErrors === null) {
+                vErrors = [err11];
+              } else {
+                vErrors.push(err11);
+              }
+              errors++;
+            }
+            const len0 = data2.length;
+            for (let i0 = 0; i0 < len0; i0++) {
+              let data3 = data2[i0];
+              if (typeof data3 !== "string") {
+                const err12 = { instancePath: instancePath + "/scopes/" + i0, schemaPath: "#/properties/scopes/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.scopes.items.type, parentSchema: schema31.properties.scopes.items, data: data3 };
+                if (vErrors === null) {
+                  vErrors = [err12];
+                } else {
+                  vErrors.push(err12);
+                }
+                errors++;
+              }
+              if (!(data3 === "agents:read" || data3 === "conversations:read" || data3 === "contacts:read" || data3 === "analytics:read" || data3 === "agents:write" || data3 === "conversations:write" || data3 === "contacts:write" || data3 === "workflows:write" || data3 === "admin:full" || data3 === "api_keys:read" || data3 === "api_keys:write")) {
+                const err13 = { instancePath: instancePath + "/scopes/" + i0, schemaPath: "#/properties/scopes/items/enum", keyword: "enum", params: { allowedValues: schema31.properties.scopes.items.enum }, message: "must be equal to one of the allowed values", schema: schema31.properties.scopes.items.enum, parentSchema: schema31.properties.scopes.items, data: data3 };
+                if (vErrors === null) {
+                  vErrors = [err13];
+                } else {
+                  vErrors.push(err13);
+                }
+                errors++;
+              }
+            }
+            let i1 = data2.length;
+            let j0;
+            if (i1 > 1) {
+              const indices0 = {};
+              for (; i1--; ) {
+                let item0 = data2[i1];
+                if (typeof item0 !== "string") {
+                  continue;
+                }
+                if (typeof indices0[item0] == "number") {
+                  j0 = indices0[item0];
+                  const err14 = { instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema31.properties.scopes, data: data2 };
+                  if (vErrors === null) {
+                    vErrors = [err14];
+                  } else {
+                    vErrors.push(err14);
+                  }
+                  errors++;
+                  break;
+                }
+                indices0[item0] = i1;
+              }
+            }
+          } else {
+            const err15 = { instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.scopes.type, parentSchema: schema31.properties.scopes, data: data2 };
+            if (vErrors === null) {
+              vErrors = [err15];
+            } else {
+              vErrors.push(err15);
+            }
+            errors++;
+          }
+        }
+        if (data.expiresAfter !== void 0) {
+          let data4 = data.expiresAfter;
+          if (typeof data4 === "string") {
+            if (func2(data4) > 32) {
+              const err16 = { instancePath: instancePath + "/expiresAfter", schemaPath: "#/properties/expiresAfter/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.expiresAfter, data: data4 };
+              if (vErrors === null) {
+                vErrors = [err16];
+              } else {
+                vErrors.push(err16);
+              }
+              errors++;
+            }
+            if (func2(data4) < 2) {
+              const err17 = { instancePath: instancePath + "/expiresAfter", schemaPath: "#/properties/expiresAfter/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.expiresAfter, data: data4 };
+              if (vErrors === null) {
+                vErrors = [err17];
+              } else {
+                vErrors.push(err17);
+              }
+              errors++;
+            }
+            if (!pattern5.test(data4)) {
+              const err18 = { instancePath: instancePath + "/expiresAfter", schemaPath: "#/properties/expiresAfter/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.expiresAfter, data: data4 };
+              if (vErrors === null) {
+                vErrors = [err18];
+              } else {
+                vErrors.push(err18);
+              }
+              errors++;
+            }
+          } else {
+            const err19 = { instancePath: instancePath + "/expiresAfter", schemaPath: "#/properties/expiresAfter/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.expiresAfter.type, parentSchema: schema31.properties.expiresAfter, data: data4 };
+            if (vErrors === null) {
+              vErrors = [err19];
+            } else {
+              vErrors.push(err19);
+            }
+            errors++;
+          }
+        }
+        if (data.expiresAt !== void 0) {
+          let data5 = data.expiresAt;
+          if (typeof data5 === "string") {
+            if (func2(data5) > 64) {
+              const err20 = { instancePath: instancePath + "/expiresAt", schemaPath: "#/properties/expiresAt/maxLength", keyword: "maxLength", params: { limit: 64 }, message: "must NOT have more than 64 characters", schema: 64, parentSchema: schema31.properties.expiresAt, data: data5 };
+              if (vErrors === null) {
+                vErrors = [err20];
+              } else {
+                vErrors.push(err20);
+              }
+              errors++;
+            }
+            if (!formats0.validate(data5)) {
+              const err21 = { instancePath: instancePath + "/expiresAt", schemaPath: "#/properties/expiresAt/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: schema31.properties.expiresAt, data: data5 };
+              if (vErrors === null) {
+                vErrors = [err21];
+              } else {
+                vErrors.push(err21);
+              }
+              errors++;
+            }
+          } else {
+            const err22 = { instancePath: instancePath + "/expiresAt", schemaPath: "#/properties/expiresAt/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.expiresAt.type, parentSchema: schema31.properties.expiresAt, data: data5 };
+            if (vErrors === null) {
+              vErrors = [err22];
+            } else {
+              vErrors.push(err22);
+            }
+            errors++;
+          }
+        }
+        if (data.rotation !== void 0) {
+          let data6 = data.rotation;
+          if (data6 && typeof data6 == "object" && !Array.isArray(data6)) {
+            for (const key1 in data6) {
+              if (!(key1 === "every" || key1 === "renewBefore" || key1 === "gracePeriod" || key1 === "quietPeriod")) {
+                const err23 = { instancePath: instancePath + "/rotation", schemaPath: "#/properties/rotation/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.rotation, data: data6 };
+                if (vErrors === null) {
+                  vErrors = [err23];
+                } else {
+                  vErrors.push(err23);
+                }
+                errors++;
+              }
+            }
+            if (data6.every !== void 0) {
+              let data7 = data6.every;
+              if (typeof data7 === "string") {
+                if (func2(data7) > 32) {
+                  const err24 = { instancePath: instancePath + "/rotation/every", schemaPath: "#/properties/rotation/properties/every/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.rotation.properties.every, data: data7 };
+                  if (vErrors === null) {
+                    vErrors = [err24];
+                  } else {
+                    vErrors.push(err24);
+                  }
+                  errors++;
+                }
+                if (func2(data7) < 2) {
+                  const err25 = { instancePath: instancePath + "/rotation/every", schemaPath: "#/properties/rotation/properties/every/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.rotation.properties.every, data: data7 };
+                  if (vErrors === null) {
+                    vErrors = [err25];
+                  } else {
+                    vErrors.push(err25);
+                  }
+                  errors++;
+                }
+                if (!pattern5.test(data7)) {
+                  const err26 = { instancePath: instancePath + "/rotation/every", schemaPath: "#/properties/rotation/properties/every/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.rotation.properties.every, data: data7 };
+                  if (vErrors === null) {
+                    vErrors = [err26];
+                  } else {
+                    vErrors.push(err26);
+                  }
+                  errors++;
+                }
+              } else {
+                const err27 = { instancePath: instancePath + "/rotation/every", schemaPath: "#/properties/rotation/properties/every/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.rotation.properties.every.type, parentSchema: schema31.properties.rotation.properties.every, data: data7 };
+                if (vErrors === null) {
+                  vErrors = [err27];
+                } else {
+                  vErrors.push(err27);
+                }
+                errors++;
+              }
+            }
+            if (data6.renewBefore !== void 0) {
+              let data8 = data6.renewBefore;
+              if (typeof data8 === "string") {
+                if (func2(data8) > 32) {
+                  const err28 = { instancePath: instancePath + "/rotation/renewBefore", schemaPath: "#/properties/rotation/properties/renewBefore/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.rotation.properties.renewBefore, data: data8 };
+                  if (vErrors === null) {
+                    vErrors = [err28];
+                  } else {
+                    vErrors.push(err28);
+                  }
+                  errors++;
+                }
+                if (func2(data8) < 2) {
+                  const err29 = { instancePath: instancePath + "/rotation/renewBefore", schemaPath: "#/properties/rotation/properties/renewBefore/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.rotation.properties.renewBefore, data: data8 };
+                  if (vErrors === null) {
+                    vErrors = [err29];
+                  } else {
+                    vErrors.push(err29);
+                  }
+                  errors++;
+                }
+                if (!pattern5.test(data8)) {
+                  const err30 = { instancePath: instancePath + "/rotation/renewBefore", schemaPath: "#/properties/rotation/properties/renewBefore/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.rotation.properties.renewBefore, data: data8 };
+                  if (vErrors === null) {
+                    vErrors = [err30];
+                  } else {
+                    vErrors.push(err30);
+                  }
+                  errors++;
+                }
+              } else {
+                const err31 = { instancePath: instancePath + "/rotation/renewBefore", schemaPath: "#/properties/rotation/properties/renewBefore/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.rotation.properties.renewBefore.type, parentSchema: schema31.properties.rotation.properties.renewBefore, data: data8 };
+                if (vErrors === null) {
+                  vErrors = [err31];
+                } else {
+                  vErrors.push(err31);
+                }
+                errors++;
+              }
+            }
+            if (data6.gracePeriod !== void 0) {
+              let data9 = data6.gracePeriod;
+              if (typeof data9 === "string") {
+                if (func2(data9) > 32) {
+                  const err32 = { instancePath: instancePath + "/rotation/gracePeriod", schemaPath: "#/properties/rotation/properties/gracePeriod/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.rotation.properties.gracePeriod, data: data9 };
+                  if (vErrors === null) {
+                    vErrors = [err32];
+                  } else {
+                    vErrors.push(err32);
+                  }
+                  errors++;
+                }
+                if (func2(data9) < 2) {
+                  const err33 = { instancePath: instancePath + "/rotation/gracePeriod", schemaPath: "#/properties/rotation/properties/gracePeriod/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.rotation.properties.gracePeriod, data: data9 };
+                  if (vErrors === null) {
+                    vErrors = [err33];
+                  } else {
+                    vErrors.push(err33);
+                  }
+                  errors++;
+                }
+                if (!pattern5.test(data9)) {
+                  const err34 = { instancePath: instancePath + "/rotation/gracePeriod", schemaPath: "#/properties/rotation/properties/gracePeriod/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.rotation.properties.gracePeriod, data: data9 };
+                  if (vErrors === null) {
+                    vErrors = [err34];
+                  } else {
+                    vErrors.push(err34);
+                  }
+                  errors++;
+                }
+              } else {
+                const err35 = { instancePath: instancePath + "/rotation/gracePeriod", schemaPath: "#/properties/rotation/properties/gracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.rotation.properties.gracePeriod.type, parentSchema: schema31.properties.rotation.properties.gracePeriod, data: data9 };
+                if (vErrors === null) {
+                  vErrors = [err35];
+                } else {
+                  vErrors.push(err35);
+                }
+                errors++;
+              }
+            }
+            if (data6.quietPeriod !== void 0) {
+              let data10 = data6.quietPeriod;
+              if (typeof data10 === "string") {
+                if (func2(data10) > 32) {
+                  const err36 = { instancePath: instancePath + "/rotation/quietPeriod", schemaPath: "#/properties/rotation/properties/quietPeriod/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters", schema: 32, parentSchema: schema31.properties.rotation.properties.quietPeriod, data: data10 };
+                  if (vErrors === null) {
+                    vErrors = [err36];
+                  } else {
+                    vErrors.push(err36);
+                  }
+                  errors++;
+                }
+                if (func2(data10) < 2) {
+                  const err37 = { instancePath: instancePath + "/rotation/quietPeriod", schemaPath: "#/properties/rotation/properties/quietPeriod/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema31.properties.rotation.properties.quietPeriod, data: data10 };
+                  if (vErrors === null) {
+                    vErrors = [err37];
+                  } else {
+                    vErrors.push(err37);
+                  }
+                  errors++;
+                }
+                if (!pattern5.test(data10)) {
+                  const err38 = { instancePath: instancePath + "/rotation/quietPeriod", schemaPath: "#/properties/rotation/properties/quietPeriod/pattern", keyword: "pattern", params: { pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$" }, message: 'must match pattern "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$"', schema: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$", parentSchema: schema31.properties.rotation.properties.quietPeriod, data: data10 };
+                  if (vErrors === null) {
+                    vErrors = [err38];
+                  } else {
+                    vErrors.push(err38);
+                  }
+                  errors++;
+                }
+              } else {
+                const err39 = { instancePath: instancePath + "/rotation/quietPeriod", schemaPath: "#/properties/rotation/properties/quietPeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.rotation.properties.quietPeriod.type, parentSchema: schema31.properties.rotation.properties.quietPeriod, data: data10 };
+                if (vErrors === null) {
+                  vErrors = [err39];
+                } else {
+                  vErrors.push(err39);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err40 = { instancePath: instancePath + "/rotation", schemaPath: "#/properties/rotation/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.rotation.type, parentSchema: schema31.properties.rotation, data: data6 };
+            if (vErrors === null) {
+              vErrors = [err40];
+            } else {
+              vErrors.push(err40);
+            }
+            errors++;
+          }
+        }
+        if (data.owner !== void 0) {
+          let data11 = data.owner;
+          if (typeof data11 === "string") {
+            if (func2(data11) > 200) {
+              const err41 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/maxLength", keyword: "maxLength", params: { limit: 200 }, message: "must NOT have more than 200 characters", schema: 200, parentSchema: schema31.properties.owner, data: data11 };
+              if (vErrors === null) {
+                vErrors = [err41];
+              } else {
+                vErrors.push(err41);
+              }
+              errors++;
+            }
+          } else {
+            const err42 = { instancePath: instancePath + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.owner.type, parentSchema: schema31.properties.owner, data: data11 };
+            if (vErrors === null) {
+              vErrors = [err42];
+            } else {
+              vErrors.push(err42);
+            }
+            errors++;
+          }
+        }
+        if (data.purpose !== void 0) {
+          let data12 = data.purpose;
+          if (typeof data12 === "string") {
+            if (func2(data12) > 500) {
+              const err43 = { instancePath: instancePath + "/purpose", schemaPath: "#/properties/purpose/maxLength", keyword: "maxLength", params: { limit: 500 }, message: "must NOT have more than 500 characters", schema: 500, parentSchema: schema31.properties.purpose, data: data12 };
+              if (vErrors === null) {
+                vErrors = [err43];
+              } else {
+                vErrors.push(err43);
+              }
+              errors++;
+            }
+          } else {
+            const err44 = { instancePath: instancePath + "/purpose", schemaPath: "#/properties/purpose/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.purpose.type, parentSchema: schema31.properties.purpose, data: data12 };
+            if (vErrors === null) {
+              vErrors = [err44];
+            } else {
+              vErrors.push(err44);
+            }
+            errors++;
+          }
+        }
+        if (data.description !== void 0) {
+          let data13 = data.description;
+          if (typeof data13 === "string") {
+            if (func2(data13) > 2e3) {
+              const err45 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/maxLength", keyword: "maxLength", params: { limit: 2e3 }, message: "must NOT have more than 2000 characters", schema: 2e3, parentSchema: schema31.properties.description, data: data13 };
+              if (vErrors === null) {
+                vErrors = [err45];
+              } else {
+                vErrors.push(err45);
+              }
+              errors++;
+            }
+          } else {
+            const err46 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.description.type, parentSchema: schema31.properties.description, data: data13 };
+            if (vErrors === null) {
+              vErrors = [err46];
+            } else {
+              vErrors.push(err46);
+            }
+            errors++;
+          }
+        }
+        if (data.secret !== void 0) {
+          let data14 = data.secret;
+          if (data14 && typeof data14 == "object" && !Array.isArray(data14)) {
+            for (const key2 in data14) {
+              if (!(key2 === "name" || key2 === "key" || key2 === "previousKey" || key2 === "labels" || key2 === "annotations")) {
+                const err47 = { instancePath: instancePath + "/secret", schemaPath: "#/properties/secret/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.secret, data: data14 };
+                if (vErrors === null) {
+                  vErrors = [err47];
+                } else {
+                  vErrors.push(err47);
+                }
+                errors++;
+              }
+            }
+            if (data14.name !== void 0) {
+              let data15 = data14.name;
+              if (typeof data15 === "string") {
+                if (func2(data15) > 253) {
+                  const err48 = { instancePath: instancePath + "/secret/name", schemaPath: "#/properties/secret/properties/name/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema31.properties.secret.properties.name, data: data15 };
+                  if (vErrors === null) {
+                    vErrors = [err48];
+                  } else {
+                    vErrors.push(err48);
+                  }
+                  errors++;
+                }
+                if (func2(data15) < 1) {
+                  const err49 = { instancePath: instancePath + "/secret/name", schemaPath: "#/properties/secret/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.secret.properties.name, data: data15 };
+                  if (vErrors === null) {
+                    vErrors = [err49];
+                  } else {
+                    vErrors.push(err49);
+                  }
+                  errors++;
+                }
+                if (!pattern10.test(data15)) {
+                  const err50 = { instancePath: instancePath + "/secret/name", schemaPath: "#/properties/secret/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema31.properties.secret.properties.name, data: data15 };
+                  if (vErrors === null) {
+                    vErrors = [err50];
+                  } else {
+                    vErrors.push(err50);
+                  }
+                  errors++;
+                }
+              } else {
+                const err51 = { instancePath: instancePath + "/secret/name", schemaPath: "#/properties/secret/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.name.type, parentSchema: schema31.properties.secret.properties.name, data: data15 };
+                if (vErrors === null) {
+                  vErrors = [err51];
+                } else {
+                  vErrors.push(err51);
+                }
+                errors++;
+              }
+            }
+            if (data14.key !== void 0) {
+              let data16 = data14.key;
+              if (typeof data16 === "string") {
+                if (func2(data16) > 253) {
+                  const err52 = { instancePath: instancePath + "/secret/key", schemaPath: "#/properties/secret/properties/key/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema31.properties.secret.properties.key, data: data16 };
+                  if (vErrors === null) {
+                    vErrors = [err52];
+                  } else {
+                    vErrors.push(err52);
+                  }
+                  errors++;
+                }
+                if (func2(data16) < 1) {
+                  const err53 = { instancePath: instancePath + "/secret/key", schemaPath: "#/properties/secret/properties/key/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.secret.properties.key, data: data16 };
+                  if (vErrors === null) {
+                    vErrors = [err53];
+                  } else {
+                    vErrors.push(err53);
+                  }
+                  errors++;
+                }
+                if (!pattern11.test(data16)) {
+                  const err54 = { instancePath: instancePath + "/secret/key", schemaPath: "#/properties/secret/properties/key/pattern", keyword: "pattern", params: { pattern: "^[-._a-zA-Z0-9]+$" }, message: 'must match pattern "^[-._a-zA-Z0-9]+$"', schema: "^[-._a-zA-Z0-9]+$", parentSchema: schema31.properties.secret.properties.key, data: data16 };
+                  if (vErrors === null) {
+                    vErrors = [err54];
+                  } else {
+                    vErrors.push(err54);
+                  }
+                  errors++;
+                }
+              } else {
+                const err55 = { instancePath: instancePath + "/secret/key", schemaPath: "#/properties/secret/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.key.type, parentSchema: schema31.properties.secret.properties.key, data: data16 };
+                if (vErrors === null) {
+                  vErrors = [err55];
+                } else {
+                  vErrors.push(err55);
+                }
+                errors++;
+              }
+            }
+            if (data14.previousKey !== void 0) {
+              let data17 = data14.previousKey;
+              if (typeof data17 === "string") {
+                if (func2(data17) > 253) {
+                  const err56 = { instancePath: instancePath + "/secret/previousKey", schemaPath: "#/properties/secret/properties/previousKey/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema31.properties.secret.properties.previousKey, data: data17 };
+                  if (vErrors === null) {
+                    vErrors = [err56];
+                  } else {
+                    vErrors.push(err56);
+                  }
+                  errors++;
+                }
+                if (func2(data17) < 1) {
+                  const err57 = { instancePath: instancePath + "/secret/previousKey", schemaPath: "#/properties/secret/properties/previousKey/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.secret.properties.previousKey, data: data17 };
+                  if (vErrors === null) {
+                    vErrors = [err57];
+                  } else {
+                    vErrors.push(err57);
+                  }
+                  errors++;
+                }
+                if (!pattern11.test(data17)) {
+                  const err58 = { instancePath: instancePath + "/secret/previousKey", schemaPath: "#/properties/secret/properties/previousKey/pattern", keyword: "pattern", params: { pattern: "^[-._a-zA-Z0-9]+$" }, message: 'must match pattern "^[-._a-zA-Z0-9]+$"', schema: "^[-._a-zA-Z0-9]+$", parentSchema: schema31.properties.secret.properties.previousKey, data: data17 };
+                  if (vErrors === null) {
+                    vErrors = [err58];
+                  } else {
+                    vErrors.push(err58);
+                  }
+                  errors++;
+                }
+              } else {
+                const err59 = { instancePath: instancePath + "/secret/previousKey", schemaPath: "#/properties/secret/properties/previousKey/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.previousKey.type, parentSchema: schema31.properties.secret.properties.previousKey, data: data17 };
+                if (vErrors === null) {
+                  vErrors = [err59];
+                } else {
+                  vErrors.push(err59);
+                }
+                errors++;
+              }
+            }
+            if (data14.labels !== void 0) {
+              let data18 = data14.labels;
+              if (data18 && typeof data18 == "object" && !Array.isArray(data18)) {
+                for (const key3 in data18) {
+                  let data19 = data18[key3];
+                  if (typeof data19 === "string") {
+                    if (func2(data19) > 63) {
+                      const err60 = { instancePath: instancePath + "/secret/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/secret/properties/labels/additionalProperties/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema31.properties.secret.properties.labels.additionalProperties, data: data19 };
+                      if (vErrors === null) {
+                        vErrors = [err60];
+                      } else {
+                        vErrors.push(err60);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err61 = { instancePath: instancePath + "/secret/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/secret/properties/labels/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.labels.additionalProperties.type, parentSchema: schema31.properties.secret.properties.labels.additionalProperties, data: data19 };
+                    if (vErrors === null) {
+                      vErrors = [err61];
+                    } else {
+                      vErrors.push(err61);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err62 = { instancePath: instancePath + "/secret/labels", schemaPath: "#/properties/secret/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.secret.properties.labels.type, parentSchema: schema31.properties.secret.properties.labels, data: data18 };
+                if (vErrors === null) {
+                  vErrors = [err62];
+                } else {
+                  vErrors.push(err62);
+                }
+                errors++;
+              }
+            }
+            if (data14.annotations !== void 0) {
+              let data20 = data14.annotations;
+              if (data20 && typeof data20 == "object" && !Array.isArray(data20)) {
+                for (const key4 in data20) {
+                  let data21 = data20[key4];
+                  if (typeof data21 === "string") {
+                    if (func2(data21) > 4096) {
+                      const err63 = { instancePath: instancePath + "/secret/annotations/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/secret/properties/annotations/additionalProperties/maxLength", keyword: "maxLength", params: { limit: 4096 }, message: "must NOT have more than 4096 characters", schema: 4096, parentSchema: schema31.properties.secret.properties.annotations.additionalProperties, data: data21 };
+                      if (vErrors === null) {
+                        vErrors = [err63];
+                      } else {
+                        vErrors.push(err63);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err64 = { instancePath: instancePath + "/secret/annotations/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/secret/properties/annotations/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.secret.properties.annotations.additionalProperties.type, parentSchema: schema31.properties.secret.properties.annotations.additionalProperties, data: data21 };
+                    if (vErrors === null) {
+                      vErrors = [err64];
+                    } else {
+                      vErrors.push(err64);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err65 = { instancePath: instancePath + "/secret/annotations", schemaPath: "#/properties/secret/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.secret.properties.annotations.type, parentSchema: schema31.properties.secret.properties.annotations, data: data20 };
+                if (vErrors === null) {
+                  vErrors = [err65];
+                } else {
+                  vErrors.push(err65);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err66 = { instancePath: instancePath + "/secret", schemaPath: "#/properties/secret/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.secret.type, parentSchema: schema31.properties.secret, data: data14 };
+            if (vErrors === null) {
+              vErrors = [err66];
+            } else {
+              vErrors.push(err66);
+            }
+            errors++;
+          }
+        }
+        if (data.restartTargets !== void 0) {
+          let data22 = data.restartTargets;
+          if (Array.isArray(data22)) {
+            if (data22.length > 16) {
+              const err67 = { instancePath: instancePath + "/restartTargets", schemaPath: "#/properties/restartTargets/maxItems", keyword: "maxItems", params: { limit: 16 }, message: "must NOT have more than 16 items", schema: 16, parentSchema: schema31.properties.restartTargets, data: data22 };
+              if (vErrors === null) {
+                vErrors = [err67];
+              } else {
+                vErrors.push(err67);
+              }
+              errors++;
+            }
+            const len1 = data22.length;
+            for (let i2 = 0; i2 < len1; i2++) {
+              let data23 = data22[i2];
+              if (data23 && typeof data23 == "object" && !Array.isArray(data23)) {
+                if (data23.kind === void 0) {
+                  const err68 = { instancePath: instancePath + "/restartTargets/" + i2, schemaPath: "#/properties/restartTargets/items/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: schema31.properties.restartTargets.items.required, parentSchema: schema31.properties.restartTargets.items, data: data23 };
+                  if (vErrors === null) {
+                    vErrors = [err68];
+                  } else {
+                    vErrors.push(err68);
+                  }
+                  errors++;
+                }
+                if (data23.name === void 0) {
+                  const err69 = { instancePath: instancePath + "/restartTargets/" + i2, schemaPath: "#/properties/restartTargets/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema31.properties.restartTargets.items.required, parentSchema: schema31.properties.restartTargets.items, data: data23 };
+                  if (vErrors === null) {
+                    vErrors = [err69];
+                  } else {
+                    vErrors.push(err69);
+                  }
+                  errors++;
+                }
+                for (const key5 in data23) {
+                  if (!(key5 === "kind" || key5 === "name")) {
+                    const err70 = { instancePath: instancePath + "/restartTargets/" + i2, schemaPath: "#/properties/restartTargets/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.restartTargets.items, data: data23 };
+                    if (vErrors === null) {
+                      vErrors = [err70];
+                    } else {
+                      vErrors.push(err70);
+                    }
+                    errors++;
+                  }
+                }
+                if (data23.kind !== void 0) {
+                  let data24 = data23.kind;
+                  if (typeof data24 !== "string") {
+                    const err71 = { instancePath: instancePath + "/restartTargets/" + i2 + "/kind", schemaPath: "#/properties/restartTargets/items/properties/kind/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.restartTargets.items.properties.kind.type, parentSchema: schema31.properties.restartTargets.items.properties.kind, data: data24 };
+                    if (vErrors === null) {
+                      vErrors = [err71];
+                    } else {
+                      vErrors.push(err71);
+                    }
+                    errors++;
+                  }
+                  if (!(data24 === "Deployment" || data24 === "StatefulSet" || data24 === "DaemonSet")) {
+                    const err72 = { instancePath: instancePath + "/restartTargets/" + i2 + "/kind", schemaPath: "#/properties/restartTargets/items/properties/kind/enum", keyword: "enum", params: { allowedValues: schema31.properties.restartTargets.items.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: schema31.properties.restartTargets.items.properties.kind.enum, parentSchema: schema31.properties.restartTargets.items.properties.kind, data: data24 };
+                    if (vErrors === null) {
+                      vErrors = [err72];
+                    } else {
+                      vErrors.push(err72);
+                    }
+                    errors++;
+                  }
+                }
+                if (data23.name !== void 0) {
+                  let data25 = data23.name;
+                  if (typeof data25 === "string") {
+                    if (func2(data25) > 253) {
+                      const err73 = { instancePath: instancePath + "/restartTargets/" + i2 + "/name", schemaPath: "#/properties/restartTargets/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema31.properties.restartTargets.items.properties.name, data: data25 };
+                      if (vErrors === null) {
+                        vErrors = [err73];
+                      } else {
+                        vErrors.push(err73);
+                      }
+                      errors++;
+                    }
+                    if (func2(data25) < 1) {
+                      const err74 = { instancePath: instancePath + "/restartTargets/" + i2 + "/name", schemaPath: "#/properties/restartTargets/items/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.restartTargets.items.properties.name, data: data25 };
+                      if (vErrors === null) {
+                        vErrors = [err74];
+                      } else {
+                        vErrors.push(err74);
+                      }
+                      errors++;
+                    }
+                    if (!pattern10.test(data25)) {
+                      const err75 = { instancePath: instancePath + "/restartTargets/" + i2 + "/name", schemaPath: "#/properties/restartTargets/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema31.properties.restartTargets.items.properties.name, data: data25 };
+                      if (vErrors === null) {
+                        vErrors = [err75];
+                      } else {
+                        vErrors.push(err75);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err76 = { instancePath: instancePath + "/restartTargets/" + i2 + "/name", schemaPath: "#/properties/restartTargets/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.restartTargets.items.properties.name.type, parentSchema: schema31.properties.restartTargets.items.properties.name, data: data25 };
+                    if (vErrors === null) {
+                      vErrors = [err76];
+                    } else {
+                      vErrors.push(err76);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err77 = { instancePath: instancePath + "/restartTargets/" + i2, schemaPath: "#/properties/restartTargets/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.restartTargets.items.type, parentSchema: schema31.properties.restartTargets.items, data: data23 };
+                if (vErrors === null) {
+                  vErrors = [err77];
+                } else {
+                  vErrors.push(err77);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err78 = { instancePath: instancePath + "/restartTargets", schemaPath: "#/properties/restartTargets/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.restartTargets.type, parentSchema: schema31.properties.restartTargets, data: data22 };
+            if (vErrors === null) {
+              vErrors = [err78];
+            } else {
+              vErrors.push(err78);
+            }
+            errors++;
+          }
+        }
+        if (data.deletionPolicy !== void 0) {
+          let data26 = data.deletionPolicy;
+          if (typeof data26 !== "string") {
+            const err79 = { instancePath: instancePath + "/deletionPolicy", schemaPath: "#/properties/deletionPolicy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.deletionPolicy.type, parentSchema: schema31.properties.deletionPolicy, data: data26 };
+            if (vErrors === null) {
+              vErrors = [err79];
+            } else {
+              vErrors.push(err79);
+            }
+            errors++;
+          }
+          if (!(data26 === "Revoke" || data26 === "Retain")) {
+            const err80 = { instancePath: instancePath + "/deletionPolicy", schemaPath: "#/properties/deletionPolicy/enum", keyword: "enum", params: { allowedValues: schema31.properties.deletionPolicy.enum }, message: "must be equal to one of the allowed values", schema: schema31.properties.deletionPolicy.enum, parentSchema: schema31.properties.deletionPolicy, data: data26 };
+            if (vErrors === null) {
+              vErrors = [err80];
+            } else {
+              vErrors.push(err80);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err81 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
+        if (vErrors === null) {
+          vErrors = [err81];
+        } else {
+          vErrors.push(err81);
+        }
+        errors++;
+      }
+      validate20.errors = vErrors;
+      return errors === 0;
+    }
+    validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
   }
 });
 
@@ -19074,721 +19074,6 @@ async function scanDiffForKeys(input2) {
   ];
 }
 
-// core/spec/paths.ts
-var IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function childPath(parent, segment) {
-  if (typeof segment === "number") return `${parent}[${segment}]`;
-  const safe = maskKeyLiterals(segment);
-  if (!IDENTIFIER.test(safe)) return `${parent}[${JSON.stringify(safe)}]`;
-  return parent === "" ? safe : `${parent}.${safe}`;
-}
-function pathFromPointer(pointer) {
-  if (pointer === "") return "";
-  return pointer.slice(1).split("/").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((path, s) => childPath(path, /^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s), "");
-}
-function fieldName(path) {
-  return path === "" ? "the spec" : path;
-}
-function isWithin(path, ancestor) {
-  return path === ancestor || path.startsWith(`${ancestor}.`) || path.startsWith(`${ancestor}[`);
-}
-
-// core/hygiene/key-literals.ts
-function scanForKeyLiterals(text, options = {}) {
-  const severity = resolveHygieneConfig(options.config).severity("key-literal");
-  if (severity === "off") return [];
-  const where3 = options.path ?? "";
-  return findKeyLiterals(text).map(({ index, length }) => {
-    const before = text.slice(0, index);
-    const line = before.split("\n").length;
-    const column = index - before.lastIndexOf("\n");
-    const environment = text.slice(index + 3, index + 7);
-    return {
-      rule: "key-literal",
-      severity,
-      path: where3,
-      message: `${where3 ? `${where3} line` : "Line"} ${line}, column ${column}: a full sk_${environment}_ API key is written here. Treat that key as compromised: revoke it, and keep keys only in a Secret or a secret store.`,
-      index,
-      length,
-      line,
-      column
-    };
-  });
-}
-
-// core/hygiene/names.ts
-function squash(name) {
-  return name.toLowerCase().replace(/[\s\-_.]+/g, "");
-}
-var SEED_POOR_NAMES = /^(?:(?:new)?(?:api)?key|test)\d*$/;
-function isPoorName(name, extra = []) {
-  const squashed = squash(name);
-  return SEED_POOR_NAMES.test(squashed) || extra.some((poor) => squash(poor) === squashed);
-}
-var READ_ONLY_NAME_WORDS = [
-  "dashboard",
-  "analytics",
-  "read-only",
-  "readonly",
-  "reporting",
-  "viewer"
-];
-function words(text) {
-  return ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim()} `;
-}
-function readOnlyNameWord(name, extra = []) {
-  const haystack = words(name);
-  return [...READ_ONLY_NAME_WORDS, ...extra].find((word) => {
-    const needle = words(word);
-    return needle.trim() !== "" && haystack.includes(needle);
-  });
-}
-
-// core/hygiene/evaluate.ts
-var none2 = [];
-function lifetimeOf(spec, now) {
-  try {
-    if (spec.expiresAfter !== void 0) return parseDuration(spec.expiresAfter);
-  } catch {
-    return void 0;
-  }
-  return spec.expiresAt === void 0 ? void 0 : Date.parse(spec.expiresAt) - now.getTime();
-}
-var expiryPath = (spec) => spec.expiresAt !== void 0 ? "expiresAt" : "expiresAfter";
-var days = (ms) => Math.ceil(ms / DAY_MS);
-var liveAdminFull = ({ spec, config, lifetimeMs }) => spec.environment === "live" && spec.scopes.includes("admin:full") && (lifetimeMs === void 0 || lifetimeMs > config.adminMaxLifetimeDays * DAY_MS) ? [
-  {
-    rule: "live-admin-full",
-    path: "scopes",
-    message: `A live key with admin:full has complete access to the account; give it only the scopes it needs, or make it expire within ${config.adminMaxLifetimeDays} days (${lifetimeMs === void 0 ? "it never expires" : `it lives ${days(lifetimeMs)} days`}).`
-  }
-] : none2;
-function expiryChecks(environment, maxDays) {
-  return ({ spec, config, lifetimeMs }) => {
-    if (spec.environment !== environment) return none2;
-    if (spec.expiresAfter === void 0 && spec.expiresAt === void 0) {
-      return [
-        {
-          rule: `${environment}-no-expiry`,
-          path: "expiresAfter",
-          message: `This ${environment} key never expires; set expiresAfter (at most ${maxDays(config)}d) so a leaked key stops working on its own.`
-        }
-      ];
-    }
-    return lifetimeMs !== void 0 && lifetimeMs > maxDays(config) * DAY_MS ? [
-      {
-        rule: `${environment}-long-expiry`,
-        path: expiryPath(spec),
-        message: `This ${environment} key lives ${days(lifetimeMs)} days, more than the ${maxDays(config)} allowed; shorten ${expiryPath(spec)} and rotate instead.`
-      }
-    ] : none2;
-  };
-}
-var liveZeroGrace = ({ spec }) => {
-  const grace = spec.rotation?.gracePeriod;
-  let zero = false;
-  try {
-    zero = grace !== void 0 && parseDuration(grace, { allowZero: true }) === 0;
-  } catch {
-  }
-  return spec.environment === "live" && zero ? [
-    {
-      rule: "live-zero-grace",
-      path: "rotation.gracePeriod",
-      message: "rotation.gracePeriod is zero on a live key: the old key stops working the moment a new one is made, before every system has moved; the seed's timeline allows 7d."
-    }
-  ] : none2;
-};
-var poorName = ({ spec, config }) => isPoorName(spec.displayName, config.extraPoorNames) ? [
-  {
-    rule: "poor-name",
-    path: "displayName",
-    message: `displayName ${describeValue(spec.displayName)} does not say what uses the key; name it for its purpose, e.g. "Production Web Application" or "Mobile App - iOS".`
-  }
-] : none2;
-var writeScopeOnReadOnlyName = ({ spec, config }) => {
-  const word = readOnlyNameWord(spec.displayName, config.extraReadOnlyNameWords);
-  const writes = spec.scopes.filter(isWriteScope);
-  return word !== void 0 && writes.length > 0 ? [
-    {
-      rule: "write-scope-on-readonly-name",
-      path: "scopes",
-      message: `displayName ${describeValue(spec.displayName)} suggests read-only use (${word}), but the key has ${writes.join(", ")}; a read-only dashboard needs only read scopes, e.g. analytics:read, conversations:read.`
-    }
-  ] : none2;
-};
-var keyLiteralInSpec = ({ spec }) => {
-  const texts = [
-    ["displayName", spec.displayName],
-    ["owner", spec.owner],
-    ["purpose", spec.purpose],
-    ["description", spec.description],
-    ...Object.entries(spec.secret?.labels ?? {}).map(([k, v]) => [
-      childPath("secret.labels", k),
-      v
-    ]),
-    ...Object.entries(spec.secret?.annotations ?? {}).map(([k, v]) => [
-      childPath("secret.annotations", k),
-      v
-    ])
-  ];
-  return texts.flatMap(
-    ([path, text]) => text !== void 0 && scanForKeyLiterals(text).length > 0 ? [
-      {
-        rule: "key-literal",
-        path,
-        message: `${path} contains a full API key. Treat that key as compromised: revoke it, and remove it from the spec.`
-      }
-    ] : none2
-  );
-};
-var CHECKS2 = [
-  liveAdminFull,
-  expiryChecks("live", (c) => c.maxLiveLifetimeDays),
-  expiryChecks("test", (c) => c.maxTestLifetimeDays),
-  liveZeroGrace,
-  poorName,
-  writeScopeOnReadOnlyName,
-  keyLiteralInSpec
-];
-function evaluateHygiene(spec, options = {}) {
-  const config = resolveHygieneConfig(options.config);
-  const input2 = { spec, config, lifetimeMs: lifetimeOf(spec, options.now ?? /* @__PURE__ */ new Date()) };
-  return CHECKS2.flatMap((check) => check(input2)).flatMap((hit) => {
-    const severity = config.severity(hit.rule);
-    return severity === "off" ? [] : [{ ...hit, severity }];
-  });
-}
-
-// schemas/apikey.schema.json
-var apikey_schema_default = {
-  $schema: "https://json-schema.org/draft/2020-12/schema",
-  $id: "https://keys.ayra.ai/schemas/apikey.schema.json",
-  title: "ApiKey spec",
-  description: "The desired state of one Ayra API key: its name, environment, scopes, lifetime and rotation schedule. The same spec is the Pulumi ApiKey's inputs and the Kubernetes ApiKey's spec (keys.ayra.ai/v1alpha1); fields marked x-ayra-kubernetes-only need the controller. The key value itself is never part of the spec.",
-  type: "object",
-  additionalProperties: false,
-  required: ["displayName", "environment", "scopes"],
-  "x-kubernetes-validations": [
-    {
-      rule: "!(has(self.expiresAfter) && has(self.expiresAt))",
-      message: "expiresAfter and expiresAt cannot both be set; set one"
-    }
-  ],
-  properties: {
-    displayName: {
-      type: "string",
-      minLength: 1,
-      maxLength: 100,
-      pattern: "\\S",
-      description: `The key's name as shown in the Ayra dashboard and key registry: say what uses it, e.g. "Production Web Application" or "Mobile App - iOS". 1 to 100 characters. Changing it renames the key in place; the key value stays the same.`
-    },
-    environment: {
-      type: "string",
-      enum: ["live", "test"],
-      description: 'Which Ayra environment the key works in: "live" (production, keys start with sk_live_) or "test" (sandbox, sk_test_). Immutable on a Kubernetes ApiKey; in Pulumi, changing it creates a new key in the other environment and revokes the old one.',
-      "x-kubernetes-validations": [
-        {
-          rule: "self == oldSelf",
-          message: "environment is immutable: create a new ApiKey for the other environment"
-        }
-      ]
-    },
-    scopes: {
-      type: "array",
-      minItems: 1,
-      maxItems: 11,
-      uniqueItems: true,
-      description: "The permissions of the key, as a set (order does not matter), e.g. [analytics:read, conversations:read] for a read-only dashboard. admin:full implies every other scope. At least one. Changing the scopes rolls the key: a new key is created and the old one keeps working for rotation.gracePeriod.",
-      items: {
-        type: "string",
-        enum: [
-          "agents:read",
-          "conversations:read",
-          "contacts:read",
-          "analytics:read",
-          "agents:write",
-          "conversations:write",
-          "contacts:write",
-          "workflows:write",
-          "admin:full",
-          "api_keys:read",
-          "api_keys:write"
-        ],
-        description: "One Ayra scope: agents, conversations, contacts, analytics (:read), agents, conversations, contacts, workflows (:write), admin:full, or api_keys:read / api_keys:write for managing keys."
-      }
-    },
-    expiresAfter: {
-      type: "string",
-      minLength: 2,
-      maxLength: 32,
-      pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
-      description: "The lifetime of each key, counted from its creation, as a duration: units w, d, h, m, s (90d, 36h, 1h30m) or ISO 8601 (P90D, PT36H). Months and years are not accepted: their length varies. Each rotated key gets a fresh lifetime. Set this or expiresAt, not both; omit both for a key that never expires (discouraged, and an error for live keys under the default key hygiene rules). Changing it rolls the key."
-    },
-    expiresAt: {
-      type: "string",
-      format: "date-time",
-      maxLength: 64,
-      description: "A fixed expiry instant, RFC 3339, e.g. 2026-04-15T00:00:00Z; must be in the future. Set this or expiresAfter, not both. Changing it rolls the key."
-    },
-    rotation: {
-      type: "object",
-      additionalProperties: false,
-      description: "When to replace the key with a new one, and how long the old and new keys overlap. Omit to rotate only when asked (or when scopes or expiry change). Changing these settings changes the schedule only; it does not create a key by itself.",
-      properties: {
-        every: {
-          type: "string",
-          minLength: 2,
-          maxLength: 32,
-          pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
-          description: "Rotate on a schedule: a new key this long after the current key was created, e.g. 30d or P30D. Must be longer than gracePeriod and, with expiresAfter, shorter than it. Units w, d, h, m, s or ISO 8601; no months or years."
-        },
-        renewBefore: {
-          type: "string",
-          minLength: 2,
-          maxLength: 32,
-          pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
-          description: "Rotate this long before the key expires, e.g. 14d, so the new key is in place before the old one stops working. Needs expiresAfter or expiresAt, and must be shorter than expiresAfter. Units w, d, h, m, s or ISO 8601. Default with expiresAfter: a third of the key's lifetime, at most 7d (a key is renewed at two thirds of its lifetime); with expiresAt, none (a new key would expire at the same instant)."
-        },
-        gracePeriod: {
-          type: "string",
-          minLength: 2,
-          maxLength: 32,
-          pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
-          description: "How long the old key keeps working after a rotation, so every system can move to the new key (the seed's timeline: 7d). Then the old key is revoked with reason replaced. 0s revokes it at once (a warning for live keys). Must be shorter than every and than expiresAfter. Units w, d, h, m, s or ISO 8601."
-        },
-        quietPeriod: {
-          type: "string",
-          minLength: 2,
-          maxLength: 32,
-          pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
-          description: "Kubernetes only. Revoke the old key before the grace period ends once it has not been used for this long and every restart target has finished rolling out, e.g. 1h. At most gracePeriod. Omit to always wait for the whole grace period.",
-          "x-ayra-kubernetes-only": true
-        }
-      }
-    },
-    owner: {
-      type: "string",
-      maxLength: 200,
-      description: 'Who answers for the key, for the key registry: a team, person or system, e.g. "payments-team" or "jane@example.com". Changed in place.'
-    },
-    purpose: {
-      type: "string",
-      maxLength: 500,
-      description: 'Why the key exists and where it is used, for the key registry and audits, e.g. "checkout service calls agents API". Changed in place.'
-    },
-    description: {
-      type: "string",
-      maxLength: 2e3,
-      description: "Free-form notes about the key. Changed in place. Never put a key value here."
-    },
-    secret: {
-      type: "object",
-      additionalProperties: false,
-      description: "Kubernetes only. The Secret, in the ApiKey's namespace, that receives the key: the current key under `key`, and during a grace period the previous key under `previousKey`. The controller creates and owns it.",
-      "x-ayra-kubernetes-only": true,
-      "x-kubernetes-validations": [
-        {
-          rule: "!has(self.key) || !has(self.previousKey) || self.key != self.previousKey",
-          message: "secret.key and secret.previousKey must name different data keys"
-        }
-      ],
-      properties: {
-        name: {
-          type: "string",
-          minLength: 1,
-          maxLength: 253,
-          pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
-          description: "Name of the Secret (a DNS subdomain name, e.g. web-ayra-key). Default: the ApiKey's name."
-        },
-        key: {
-          type: "string",
-          minLength: 1,
-          maxLength: 253,
-          pattern: "^[-._a-zA-Z0-9]+$",
-          default: "apiKey",
-          description: "Data key of the current API key in the Secret (letters, digits, '-', '_', '.'). Default: apiKey."
-        },
-        previousKey: {
-          type: "string",
-          minLength: 1,
-          maxLength: 253,
-          pattern: "^[-._a-zA-Z0-9]+$",
-          default: "apiKeyPrevious",
-          description: "Data key of the previous API key while it is in its grace period; removed when it is revoked. Must differ from key. Default: apiKeyPrevious."
-        },
-        labels: {
-          type: "object",
-          additionalProperties: { type: "string", maxLength: 63 },
-          description: "Extra labels for the Secret, e.g. {app: web}."
-        },
-        annotations: {
-          type: "object",
-          additionalProperties: { type: "string", maxLength: 4096 },
-          description: "Extra annotations for the Secret, e.g. for a secret-reflection tool. Never a key value."
-        }
-      }
-    },
-    restartTargets: {
-      type: "array",
-      maxItems: 16,
-      description: "Kubernetes only. Workloads in the ApiKey's namespace that read the key at startup: after each rotation the controller restarts each once (a rolling restart, like kubectl rollout restart), so they pick up the new key within the grace period.",
-      "x-ayra-kubernetes-only": true,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["kind", "name"],
-        description: "One workload to restart after a rotation.",
-        properties: {
-          kind: {
-            type: "string",
-            enum: ["Deployment", "StatefulSet", "DaemonSet"],
-            description: "Kind of the workload: Deployment, StatefulSet or DaemonSet (apps/v1)."
-          },
-          name: {
-            type: "string",
-            minLength: 1,
-            maxLength: 253,
-            pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
-            description: "Name of the workload, in the ApiKey's namespace, e.g. web."
-          }
-        }
-      }
-    },
-    deletionPolicy: {
-      type: "string",
-      enum: ["Revoke", "Retain"],
-      default: "Revoke",
-      description: "Kubernetes only. What happens to the Ayra key when the ApiKey is deleted: Revoke (default) revokes it; Retain leaves the key active and stops managing it.",
-      "x-ayra-kubernetes-only": true
-    }
-  }
-};
-
-// core/spec/schema.ts
-var import_apikey_schema_validator = __toESM(require_apikey_schema_validator(), 1);
-var KUBERNETES_ONLY_KEYWORD = "x-ayra-kubernetes-only";
-function schemaValidator() {
-  return import_apikey_schema_validator.default;
-}
-function kubernetesOnlyPaths() {
-  const paths = [];
-  const walk = (node, prefix) => {
-    for (const [name, child] of Object.entries(node.properties ?? {})) {
-      const path = prefix === "" ? name : `${prefix}.${name}`;
-      if (child[KUBERNETES_ONLY_KEYWORD] === true) paths.push(path);
-      else walk(child, path);
-    }
-  };
-  walk(apikey_schema_default, "");
-  return paths;
-}
-function fieldsAt(path) {
-  let node = apikey_schema_default;
-  for (const part of path === "" ? [] : path.split(".")) node = node?.properties?.[part];
-  return Object.keys(node?.properties ?? {});
-}
-
-// core/spec/semantic-rules.ts
-var SPEC_RULES = {
-  duration: "duration",
-  expiryBoth: "expiry-both",
-  renewBeforeWithoutExpiry: "renew-before-without-expiry",
-  graceShorterThanRotation: "grace-shorter-than-rotation",
-  renewBeforeShorterThanLifetime: "renew-before-shorter-than-lifetime",
-  lifetimeLongerThanGrace: "lifetime-longer-than-grace",
-  rotationShorterThanLifetime: "rotation-shorter-than-lifetime",
-  quietNotLongerThanGrace: "quiet-not-longer-than-grace",
-  expiresAtInFuture: "expires-at-in-future",
-  kubernetesOnly: "kubernetes-only",
-  secretKeysDistinct: "secret-keys-distinct",
-  restartTargetsUnique: "restart-targets-unique"
-};
-var ok = [];
-function parseSpecDurations(spec) {
-  const fields = [
-    ["expiresAfter", "expiresAfter", spec.expiresAfter],
-    ["every", "rotation.every", spec.rotation?.every],
-    ["renewBefore", "rotation.renewBefore", spec.rotation?.renewBefore],
-    ["gracePeriod", "rotation.gracePeriod", spec.rotation?.gracePeriod],
-    ["quietPeriod", "rotation.quietPeriod", spec.rotation?.quietPeriod]
-  ];
-  const ms = {};
-  const errors = [];
-  for (const [field, path, text] of fields) {
-    if (text === void 0) continue;
-    try {
-      ms[field] = parseDuration(text, { allowZero: field === "gracePeriod" });
-    } catch (error) {
-      if (!(error instanceof DurationError)) throw error;
-      errors.push({ path, rule: SPEC_RULES.duration, message: `${path}: ${error.message}.` });
-    }
-  }
-  return { ms, errors };
-}
-var expiryBoth = ({ spec }) => spec.expiresAfter !== void 0 && spec.expiresAt !== void 0 ? [
-  {
-    path: "expiresAt",
-    rule: SPEC_RULES.expiryBoth,
-    message: "expiresAfter and expiresAt are both set; set one: expiresAfter for a lifetime that restarts with each new key, or expiresAt for a fixed date."
-  }
-] : ok;
-var renewBeforeWithoutExpiry = ({ spec }) => spec.rotation?.renewBefore !== void 0 && spec.expiresAfter === void 0 && spec.expiresAt === void 0 ? [
-  {
-    path: "rotation.renewBefore",
-    rule: SPEC_RULES.renewBeforeWithoutExpiry,
-    message: "rotation.renewBefore is set but the key never expires, so it would never apply; set expiresAfter or expiresAt, or rotate with rotation.every."
-  }
-] : ok;
-var graceShorterThanRotation = ({ spec, ms }) => ms.gracePeriod !== void 0 && ms.every !== void 0 && ms.gracePeriod >= ms.every ? [
-  {
-    path: "rotation.gracePeriod",
-    rule: SPEC_RULES.graceShorterThanRotation,
-    message: `rotation.gracePeriod (${spec.rotation?.gracePeriod}) must be shorter than rotation.every (${spec.rotation?.every}): otherwise the next rotation starts while the previous key is still in its grace period.`
-  }
-] : ok;
-var renewBeforeShorterThanLifetime = ({ spec, ms }) => ms.renewBefore !== void 0 && ms.expiresAfter !== void 0 && ms.renewBefore >= ms.expiresAfter ? [
-  {
-    path: "rotation.renewBefore",
-    rule: SPEC_RULES.renewBeforeShorterThanLifetime,
-    message: `rotation.renewBefore (${spec.rotation?.renewBefore}) must be shorter than expiresAfter (${spec.expiresAfter}): otherwise every new key is due for renewal the moment it is created.`
-  }
-] : ok;
-var lifetimeLongerThanGrace = ({ spec, ms }) => ms.expiresAfter !== void 0 && ms.gracePeriod !== void 0 && ms.expiresAfter <= ms.gracePeriod ? [
-  {
-    path: "expiresAfter",
-    rule: SPEC_RULES.lifetimeLongerThanGrace,
-    message: `expiresAfter (${spec.expiresAfter}) must be longer than rotation.gracePeriod (${spec.rotation?.gracePeriod}): a key must outlive the overlap in which the old and new keys both work.`
-  }
-] : ok;
-var rotationShorterThanLifetime = ({ spec, ms }) => ms.every !== void 0 && ms.expiresAfter !== void 0 && ms.every >= ms.expiresAfter ? [
-  {
-    path: "rotation.every",
-    rule: SPEC_RULES.rotationShorterThanLifetime,
-    message: `rotation.every (${spec.rotation?.every}) must be shorter than expiresAfter (${spec.expiresAfter}): otherwise each key expires before it is rotated.`
-  }
-] : ok;
-var quietNotLongerThanGrace = ({ spec, ms }) => ms.quietPeriod !== void 0 && ms.gracePeriod !== void 0 && ms.quietPeriod > ms.gracePeriod ? [
-  {
-    path: "rotation.quietPeriod",
-    rule: SPEC_RULES.quietNotLongerThanGrace,
-    message: `rotation.quietPeriod (${spec.rotation?.quietPeriod}) must not be longer than rotation.gracePeriod (${spec.rotation?.gracePeriod}): the old key is revoked when the grace period ends, so it could never be quiet that long.`
-  }
-] : ok;
-var expiresAtInFuture = ({ spec, now }) => spec.expiresAt !== void 0 && Date.parse(spec.expiresAt) <= now.getTime() ? [
-  {
-    path: "expiresAt",
-    rule: SPEC_RULES.expiresAtInFuture,
-    message: `expiresAt (${spec.expiresAt}) is not in the future: the key would be expired already; choose a later date or use expiresAfter.`
-  }
-] : ok;
-var secretKeysDistinct = ({ spec }) => {
-  if (spec.secret === void 0) return ok;
-  const key = spec.secret.key ?? SPEC_DEFAULTS.secretKey;
-  const previousKey = spec.secret.previousKey ?? SPEC_DEFAULTS.secretPreviousKey;
-  return key === previousKey ? [
-    {
-      path: "secret.previousKey",
-      rule: SPEC_RULES.secretKeysDistinct,
-      message: `secret.key and secret.previousKey are both ${describeValue(key)}; they must name different data keys, or the previous key would overwrite the current one.`
-    }
-  ] : ok;
-};
-var restartTargetsUnique = ({ spec }) => {
-  const seen = /* @__PURE__ */ new Map();
-  const errors = [];
-  (spec.restartTargets ?? []).forEach((target, index) => {
-    const id = `${target.kind}/${target.name}`;
-    const first = seen.get(id);
-    if (first === void 0) {
-      seen.set(id, index);
-      return;
-    }
-    errors.push({
-      path: childPath("restartTargets", index),
-      rule: SPEC_RULES.restartTargetsUnique,
-      message: `restartTargets[${index}] repeats ${target.kind} ${describeValue(target.name)} (already restartTargets[${first}]); list each workload once, it is restarted once per rotation.`
-    });
-  });
-  return errors;
-};
-var RULES = [
-  expiryBoth,
-  renewBeforeWithoutExpiry,
-  graceShorterThanRotation,
-  renewBeforeShorterThanLifetime,
-  lifetimeLongerThanGrace,
-  rotationShorterThanLifetime,
-  quietNotLongerThanGrace,
-  expiresAtInFuture,
-  secretKeysDistinct,
-  restartTargetsUnique
-];
-function semanticErrors(spec, now) {
-  const { ms, errors } = parseSpecDurations(spec);
-  return [...errors, ...RULES.flatMap((rule) => rule({ spec, ms, now }))];
-}
-
-// core/spec/kubernetes-only.ts
-var REASONS = {
-  "rotation.quietPeriod": "quietPeriod needs a process that acts between runs (watching the old key's usage): use the Kubernetes controller",
-  secret: "writing and updating a Secret needs a process that acts between runs: use the Kubernetes controller, or pass the ApiKey's secret output to your own Secret",
-  restartTargets: "restarting workloads after each rotation needs a process that acts between runs: use the Kubernetes controller",
-  deletionPolicy: "in Pulumi, keep a key on delete with the resource option retainOnDelete instead"
-};
-var GENERIC_REASON = "it needs a process that acts between runs: use the Kubernetes controller";
-function valueAt(input2, path) {
-  let value = input2;
-  for (const part of path.split(".")) {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return void 0;
-    value = value[part];
-  }
-  return value;
-}
-function kubernetesOnlyErrors(input2) {
-  return kubernetesOnlyPaths().filter((path) => valueAt(input2, path) !== void 0).map((path) => ({
-    path,
-    rule: SPEC_RULES.kubernetesOnly,
-    message: `${fieldName(path)} is available only on the Kubernetes ApiKey resource: ${REASONS[path] ?? GENERIC_REASON}.`
-  }));
-}
-
-// core/spec/schema-errors.ts
-var KUBERNETES_NAME = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
-var PATTERN_PHRASES = {
-  "\\S": "must contain a visible character",
-  [KUBERNETES_NAME]: "must be a Kubernetes name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
-  "^[-._a-zA-Z0-9]+$": "may contain only letters, digits, '-', '_' and '.'"
-};
-var TYPE_PHRASES = {
-  string: "a string",
-  array: "a list",
-  object: "an object",
-  integer: "a whole number",
-  number: "a number",
-  boolean: "true or false"
-};
-function translateSchemaError(error) {
-  const at2 = pathFromPointer(error.instancePath);
-  const rule = `schema:${error.keyword}`;
-  const params = error.params;
-  switch (error.keyword) {
-    case "required": {
-      const path = childPath(at2, String(params.missingProperty));
-      return { path, rule, message: `${path} is required.` };
-    }
-    case "additionalProperties":
-      return unknownField(at2, String(params.additionalProperty));
-    case "enum": {
-      const allowed = params.allowedValues.map(String).join(", ");
-      const message = at2.startsWith("scopes[") ? `${at2} is ${describeValue(error.data)}, which is not an Ayra scope; the scopes are: ${allowed}.` : `${fieldName(at2)} must be one of: ${allowed}; it is ${describeValue(error.data)}.`;
-      return { path: at2, rule, message };
-    }
-    case "type": {
-      const wanted = TYPE_PHRASES[String(params.type)] ?? String(params.type);
-      const subject = at2 === "" ? "An ApiKey spec" : at2;
-      return { path: at2, rule, message: `${subject} must be ${wanted}, not ${describeValue(error.data)}.` };
-    }
-    case "minLength":
-      return Number(params.limit) === 1 ? { path: at2, rule, message: `${at2} must not be empty.` } : { path: at2, rule, message: `${at2} must be at least ${params.limit} characters long.` };
-    case "maxLength":
-      return { path: at2, rule, message: `${at2} must be at most ${params.limit} characters long.` };
-    case "minItems":
-      return at2 === "scopes" ? { path: at2, rule, message: "scopes must list at least one scope, e.g. analytics:read." } : { path: at2, rule, message: `${at2} must have at least ${params.limit} items.` };
-    case "maxItems":
-      return { path: at2, rule, message: `${at2} must have at most ${params.limit} items.` };
-    case "uniqueItems": {
-      const [first, second] = [Number(params.j), Number(params.i)].sort((a, b) => a - b);
-      const repeated = Array.isArray(error.data) ? describeValue(error.data[second ?? 0]) : "an item";
-      return {
-        path: childPath(at2, second ?? 0),
-        rule,
-        message: `${at2} lists ${repeated} twice (${at2}[${first}] and ${at2}[${second}]); list each once.`
-      };
-    }
-    case "pattern":
-      return patternError(at2, String(params.pattern), error.data);
-    case "format":
-      return {
-        path: at2,
-        rule,
-        message: `${at2} must be an RFC 3339 date-time like 2026-04-15T00:00:00Z, not ${describeValue(error.data)}.`
-      };
-    default:
-      return { path: at2, rule, message: `${fieldName(at2)} ${error.message ?? "is not valid"}.` };
-  }
-}
-function patternError(path, pattern, data) {
-  if (pattern === DURATION_PATTERN_SOURCE) {
-    try {
-      parseDuration(String(data), { allowZero: true });
-    } catch (error) {
-      if (error instanceof DurationError)
-        return { path, rule: "duration", message: `${path}: ${error.message}.` };
-    }
-  }
-  const phrase = PATTERN_PHRASES[pattern] ?? "has the wrong form";
-  return { path, rule: "schema:pattern", message: `${path} ${phrase}; it is ${describeValue(data)}.` };
-}
-function unknownField(parent, field) {
-  const path = childPath(parent, field);
-  const where3 = parent === "" ? "an ApiKey spec" : parent;
-  const known = fieldsAt(parent.replace(/\[\d+\]/g, ""));
-  const suggestion = closest(field, known);
-  const hint = suggestion ? ` Did you mean ${suggestion}?` : ` The fields are: ${known.join(", ")}.`;
-  return {
-    path,
-    rule: "schema:additionalProperties",
-    message: `${describeValue(field)} is not a field of ${where3}.${hint}`
-  };
-}
-var ALIASES = {
-  name: "displayName",
-  scope: "scopes",
-  env: "environment",
-  expiry: "expiresAfter",
-  expires: "expiresAfter",
-  ttl: "expiresAfter",
-  grace: "gracePeriod"
-};
-function closest(field, known) {
-  const lower = field.toLowerCase().replace(/[-_]/g, "");
-  const alias = ALIASES[lower];
-  if (alias !== void 0 && known.includes(alias)) return alias;
-  let best;
-  for (const name of known) {
-    const distance = editDistance(lower, name.toLowerCase());
-    if (distance <= 2 && (best === void 0 || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-function editDistance(a, b) {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-// core/spec/validate.ts
-function validateKeySpec(input2, options) {
-  const refused3 = options.target === "pulumi" ? kubernetesOnlyErrors(input2) : [];
-  const validate = schemaValidator();
-  const spec = validate(input2) ? structuredClone(input2) : void 0;
-  const errors = spec !== void 0 ? semanticErrors(spec, options.now ?? /* @__PURE__ */ new Date()) : firstPerPath((validate.errors ?? []).map(translateSchemaError));
-  const relevant = errors.filter((error) => !refused3.some((r) => isWithin(error.path, r.path)));
-  const all = [...refused3, ...relevant];
-  return spec !== void 0 && all.length === 0 ? { ok: true, spec } : { ok: false, errors: all };
-}
-function firstPerPath(errors) {
-  return errors.filter((error, index) => errors.findIndex((e) => e.path === error.path) === index);
-}
-
 // review/gitops/rendered-sides.ts
 import { mkdir, mkdtemp, rm as rm2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20644,49 +19929,719 @@ async function renderRoots(git, commits, dirs, charts, namespace, settings) {
   }
 }
 
-// review/manifest-file.ts
-var MAX_MANIFEST_BYTES = 1024 * 1024;
-var MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
-var RELEVANT = /ApiKey|keys\.ayra\.ai/i;
-function tooLargeMessage(bytes) {
-  return `is ${(bytes / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB a manifest may have: not reviewed. Split it into smaller files.`;
+// core/spec/paths.ts
+var IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function childPath(parent, segment) {
+  if (typeof segment === "number") return `${parent}[${segment}]`;
+  const safe = maskKeyLiterals(segment);
+  if (!IDENTIFIER.test(safe)) return `${parent}[${JSON.stringify(safe)}]`;
+  return parent === "" ? safe : `${parent}.${safe}`;
 }
-function isManifestPath(path) {
-  const lower = path.toLowerCase();
-  return MANIFEST_EXTENSIONS.some((ext) => lower.endsWith(ext));
+function pathFromPointer(pointer) {
+  if (pointer === "") return "";
+  return pointer.slice(1).split("/").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((path, s) => childPath(path, /^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s), "");
 }
-function decodeManifest(bytes) {
-  if (bytes.length > MAX_MANIFEST_BYTES)
-    return { problem: tooLargeMessage(bytes.length), reason: "too-large" };
-  if (bytes.includes(0))
-    return { problem: "is a binary file (it contains NUL bytes), not YAML: not reviewed.", reason: "binary" };
+function fieldName(path) {
+  return path === "" ? "the spec" : path;
+}
+function isWithin(path, ancestor) {
+  return path === ancestor || path.startsWith(`${ancestor}.`) || path.startsWith(`${ancestor}[`);
+}
+
+// core/hygiene/key-literals.ts
+function scanForKeyLiterals(text, options = {}) {
+  const severity = resolveHygieneConfig(options.config).severity("key-literal");
+  if (severity === "off") return [];
+  const where3 = options.path ?? "";
+  return findKeyLiterals(text).map(({ index, length }) => {
+    const before = text.slice(0, index);
+    const line = before.split("\n").length;
+    const column = index - before.lastIndexOf("\n");
+    const environment = text.slice(index + 3, index + 7);
+    return {
+      rule: "key-literal",
+      severity,
+      path: where3,
+      message: `${where3 ? `${where3} line` : "Line"} ${line}, column ${column}: a full sk_${environment}_ API key is written here. Treat that key as compromised: revoke it, and keep keys only in a Secret or a secret store.`,
+      index,
+      length,
+      line,
+      column
+    };
+  });
+}
+
+// core/hygiene/names.ts
+function squash(name) {
+  return name.toLowerCase().replace(/[\s\-_.]+/g, "");
+}
+var SEED_POOR_NAMES = /^(?:(?:new)?(?:api)?key|test)\d*$/;
+function isPoorName(name, extra = []) {
+  const squashed = squash(name);
+  return SEED_POOR_NAMES.test(squashed) || extra.some((poor) => squash(poor) === squashed);
+}
+var READ_ONLY_NAME_WORDS = [
+  "dashboard",
+  "analytics",
+  "read-only",
+  "readonly",
+  "reporting",
+  "viewer"
+];
+function words(text) {
+  return ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim()} `;
+}
+function readOnlyNameWord(name, extra = []) {
+  const haystack = words(name);
+  return [...READ_ONLY_NAME_WORDS, ...extra].find((word) => {
+    const needle = words(word);
+    return needle.trim() !== "" && haystack.includes(needle);
+  });
+}
+
+// core/hygiene/evaluate.ts
+var none2 = [];
+function lifetimeOf(spec, now) {
   try {
-    return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes) };
+    if (spec.expiresAfter !== void 0) return parseDuration(spec.expiresAfter);
   } catch {
-    return {
-      problem: "is not UTF-8 text, which Kubernetes manifests must be: not reviewed.",
-      reason: "encoding"
-    };
+    return void 0;
+  }
+  return spec.expiresAt === void 0 ? void 0 : Date.parse(spec.expiresAt) - now.getTime();
+}
+var expiryPath = (spec) => spec.expiresAt !== void 0 ? "expiresAt" : "expiresAfter";
+var days = (ms) => Math.ceil(ms / DAY_MS);
+var liveAdminFull = ({ spec, config, lifetimeMs }) => spec.environment === "live" && spec.scopes.includes("admin:full") && (lifetimeMs === void 0 || lifetimeMs > config.adminMaxLifetimeDays * DAY_MS) ? [
+  {
+    rule: "live-admin-full",
+    path: "scopes",
+    message: `A live key with admin:full has complete access to the account; give it only the scopes it needs, or make it expire within ${config.adminMaxLifetimeDays} days (${lifetimeMs === void 0 ? "it never expires" : `it lives ${days(lifetimeMs)} days`}).`
+  }
+] : none2;
+function expiryChecks(environment, maxDays) {
+  return ({ spec, config, lifetimeMs }) => {
+    if (spec.environment !== environment) return none2;
+    if (spec.expiresAfter === void 0 && spec.expiresAt === void 0) {
+      return [
+        {
+          rule: `${environment}-no-expiry`,
+          path: "expiresAfter",
+          message: `This ${environment} key never expires; set expiresAfter (at most ${maxDays(config)}d) so a leaked key stops working on its own.`
+        }
+      ];
+    }
+    return lifetimeMs !== void 0 && lifetimeMs > maxDays(config) * DAY_MS ? [
+      {
+        rule: `${environment}-long-expiry`,
+        path: expiryPath(spec),
+        message: `This ${environment} key lives ${days(lifetimeMs)} days, more than the ${maxDays(config)} allowed; shorten ${expiryPath(spec)} and rotate instead.`
+      }
+    ] : none2;
+  };
+}
+var liveZeroGrace = ({ spec }) => {
+  const grace = spec.rotation?.gracePeriod;
+  let zero = false;
+  try {
+    zero = grace !== void 0 && parseDuration(grace, { allowZero: true }) === 0;
+  } catch {
+  }
+  return spec.environment === "live" && zero ? [
+    {
+      rule: "live-zero-grace",
+      path: "rotation.gracePeriod",
+      message: "rotation.gracePeriod is zero on a live key: the old key stops working the moment a new one is made, before every system has moved; the seed's timeline allows 7d."
+    }
+  ] : none2;
+};
+var poorName = ({ spec, config }) => isPoorName(spec.displayName, config.extraPoorNames) ? [
+  {
+    rule: "poor-name",
+    path: "displayName",
+    message: `displayName ${describeValue(spec.displayName)} does not say what uses the key; name it for its purpose, e.g. "Production Web Application" or "Mobile App - iOS".`
+  }
+] : none2;
+var writeScopeOnReadOnlyName = ({ spec, config }) => {
+  const word = readOnlyNameWord(spec.displayName, config.extraReadOnlyNameWords);
+  const writes = spec.scopes.filter(isWriteScope);
+  return word !== void 0 && writes.length > 0 ? [
+    {
+      rule: "write-scope-on-readonly-name",
+      path: "scopes",
+      message: `displayName ${describeValue(spec.displayName)} suggests read-only use (${word}), but the key has ${writes.join(", ")}; a read-only dashboard needs only read scopes, e.g. analytics:read, conversations:read.`
+    }
+  ] : none2;
+};
+var keyLiteralInSpec = ({ spec }) => {
+  const texts = [
+    ["displayName", spec.displayName],
+    ["owner", spec.owner],
+    ["purpose", spec.purpose],
+    ["description", spec.description],
+    ...Object.entries(spec.secret?.labels ?? {}).map(([k, v]) => [
+      childPath("secret.labels", k),
+      v
+    ]),
+    ...Object.entries(spec.secret?.annotations ?? {}).map(([k, v]) => [
+      childPath("secret.annotations", k),
+      v
+    ])
+  ];
+  return texts.flatMap(
+    ([path, text]) => text !== void 0 && scanForKeyLiterals(text).length > 0 ? [
+      {
+        rule: "key-literal",
+        path,
+        message: `${path} contains a full API key. Treat that key as compromised: revoke it, and remove it from the spec.`
+      }
+    ] : none2
+  );
+};
+var CHECKS2 = [
+  liveAdminFull,
+  expiryChecks("live", (c) => c.maxLiveLifetimeDays),
+  expiryChecks("test", (c) => c.maxTestLifetimeDays),
+  liveZeroGrace,
+  poorName,
+  writeScopeOnReadOnlyName,
+  keyLiteralInSpec
+];
+function evaluateHygiene(spec, options = {}) {
+  const config = resolveHygieneConfig(options.config);
+  const input2 = { spec, config, lifetimeMs: lifetimeOf(spec, options.now ?? /* @__PURE__ */ new Date()) };
+  return CHECKS2.flatMap((check) => check(input2)).flatMap((hit) => {
+    const severity = config.severity(hit.rule);
+    return severity === "off" ? [] : [{ ...hit, severity }];
+  });
+}
+
+// schemas/apikey.schema.json
+var apikey_schema_default = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $id: "https://keys.ayra.ai/schemas/apikey.schema.json",
+  title: "ApiKey spec",
+  description: "The desired state of one Ayra API key: its name, environment, scopes, lifetime and rotation schedule. The same spec is the Pulumi ApiKey's inputs and the Kubernetes ApiKey's spec (keys.ayra.ai/v1alpha1); fields marked x-ayra-kubernetes-only need the controller. The key value itself is never part of the spec.",
+  type: "object",
+  additionalProperties: false,
+  required: ["displayName", "environment", "scopes"],
+  "x-kubernetes-validations": [
+    {
+      rule: "!(has(self.expiresAfter) && has(self.expiresAt))",
+      message: "expiresAfter and expiresAt cannot both be set; set one"
+    }
+  ],
+  properties: {
+    displayName: {
+      type: "string",
+      minLength: 1,
+      maxLength: 100,
+      pattern: "\\S",
+      description: `The key's name as shown in the Ayra dashboard and key registry: say what uses it, e.g. "Production Web Application" or "Mobile App - iOS". 1 to 100 characters. Changing it renames the key in place; the key value stays the same.`
+    },
+    environment: {
+      type: "string",
+      enum: ["live", "test"],
+      description: 'Which Ayra environment the key works in: "live" (production, keys start with sk_live_) or "test" (sandbox, sk_test_). Immutable on a Kubernetes ApiKey; in Pulumi, changing it creates a new key in the other environment and revokes the old one.',
+      "x-kubernetes-validations": [
+        {
+          rule: "self == oldSelf",
+          message: "environment is immutable: create a new ApiKey for the other environment"
+        }
+      ]
+    },
+    scopes: {
+      type: "array",
+      minItems: 1,
+      maxItems: 11,
+      uniqueItems: true,
+      description: "The permissions of the key, as a set (order does not matter), e.g. [analytics:read, conversations:read] for a read-only dashboard. admin:full implies every other scope. At least one. Changing the scopes rolls the key: a new key is created and the old one keeps working for rotation.gracePeriod.",
+      items: {
+        type: "string",
+        enum: [
+          "agents:read",
+          "conversations:read",
+          "contacts:read",
+          "analytics:read",
+          "agents:write",
+          "conversations:write",
+          "contacts:write",
+          "workflows:write",
+          "admin:full",
+          "api_keys:read",
+          "api_keys:write"
+        ],
+        description: "One Ayra scope: agents, conversations, contacts, analytics (:read), agents, conversations, contacts, workflows (:write), admin:full, or api_keys:read / api_keys:write for managing keys."
+      }
+    },
+    expiresAfter: {
+      type: "string",
+      minLength: 2,
+      maxLength: 32,
+      pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
+      description: "The lifetime of each key, counted from its creation, as a duration: units w, d, h, m, s (90d, 36h, 1h30m) or ISO 8601 (P90D, PT36H). Months and years are not accepted: their length varies. Each rotated key gets a fresh lifetime. Set this or expiresAt, not both; omit both for a key that never expires (discouraged, and an error for live keys under the default key hygiene rules). Changing it rolls the key."
+    },
+    expiresAt: {
+      type: "string",
+      format: "date-time",
+      maxLength: 64,
+      description: "A fixed expiry instant, RFC 3339, e.g. 2026-04-15T00:00:00Z; must be in the future. Set this or expiresAfter, not both. Changing it rolls the key."
+    },
+    rotation: {
+      type: "object",
+      additionalProperties: false,
+      description: "When to replace the key with a new one, and how long the old and new keys overlap. Omit to rotate only when asked (or when scopes or expiry change). Changing these settings changes the schedule only; it does not create a key by itself.",
+      properties: {
+        every: {
+          type: "string",
+          minLength: 2,
+          maxLength: 32,
+          pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
+          description: "Rotate on a schedule: a new key this long after the current key was created, e.g. 30d or P30D. Must be longer than gracePeriod and, with expiresAfter, shorter than it. Units w, d, h, m, s or ISO 8601; no months or years."
+        },
+        renewBefore: {
+          type: "string",
+          minLength: 2,
+          maxLength: 32,
+          pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
+          description: "Rotate this long before the key expires, e.g. 14d, so the new key is in place before the old one stops working. Needs expiresAfter or expiresAt, and must be shorter than expiresAfter. Units w, d, h, m, s or ISO 8601. Default with expiresAfter: a third of the key's lifetime, at most 7d (a key is renewed at two thirds of its lifetime); with expiresAt, none (a new key would expire at the same instant)."
+        },
+        gracePeriod: {
+          type: "string",
+          minLength: 2,
+          maxLength: 32,
+          pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
+          description: "How long the old key keeps working after a rotation, so every system can move to the new key (the seed's timeline: 7d). Then the old key is revoked with reason replaced. 0s revokes it at once (a warning for live keys). Must be shorter than every and than expiresAfter. Units w, d, h, m, s or ISO 8601."
+        },
+        quietPeriod: {
+          type: "string",
+          minLength: 2,
+          maxLength: 32,
+          pattern: "^(([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?)$",
+          description: "Kubernetes only. Revoke the old key before the grace period ends once it has not been used for this long and every restart target has finished rolling out, e.g. 1h. At most gracePeriod. Omit to always wait for the whole grace period.",
+          "x-ayra-kubernetes-only": true
+        }
+      }
+    },
+    owner: {
+      type: "string",
+      maxLength: 200,
+      description: 'Who answers for the key, for the key registry: a team, person or system, e.g. "payments-team" or "jane@example.com". Changed in place.'
+    },
+    purpose: {
+      type: "string",
+      maxLength: 500,
+      description: 'Why the key exists and where it is used, for the key registry and audits, e.g. "checkout service calls agents API". Changed in place.'
+    },
+    description: {
+      type: "string",
+      maxLength: 2e3,
+      description: "Free-form notes about the key. Changed in place. Never put a key value here."
+    },
+    secret: {
+      type: "object",
+      additionalProperties: false,
+      description: "Kubernetes only. The Secret, in the ApiKey's namespace, that receives the key: the current key under `key`, and during a grace period the previous key under `previousKey`. The controller creates and owns it.",
+      "x-ayra-kubernetes-only": true,
+      "x-kubernetes-validations": [
+        {
+          rule: "!has(self.key) || !has(self.previousKey) || self.key != self.previousKey",
+          message: "secret.key and secret.previousKey must name different data keys"
+        }
+      ],
+      properties: {
+        name: {
+          type: "string",
+          minLength: 1,
+          maxLength: 253,
+          pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+          description: "Name of the Secret (a DNS subdomain name, e.g. web-ayra-key). Default: the ApiKey's name."
+        },
+        key: {
+          type: "string",
+          minLength: 1,
+          maxLength: 253,
+          pattern: "^[-._a-zA-Z0-9]+$",
+          default: "apiKey",
+          description: "Data key of the current API key in the Secret (letters, digits, '-', '_', '.'). Default: apiKey."
+        },
+        previousKey: {
+          type: "string",
+          minLength: 1,
+          maxLength: 253,
+          pattern: "^[-._a-zA-Z0-9]+$",
+          default: "apiKeyPrevious",
+          description: "Data key of the previous API key while it is in its grace period; removed when it is revoked. Must differ from key. Default: apiKeyPrevious."
+        },
+        labels: {
+          type: "object",
+          additionalProperties: { type: "string", maxLength: 63 },
+          description: "Extra labels for the Secret, e.g. {app: web}."
+        },
+        annotations: {
+          type: "object",
+          additionalProperties: { type: "string", maxLength: 4096 },
+          description: "Extra annotations for the Secret, e.g. for a secret-reflection tool. Never a key value."
+        }
+      }
+    },
+    restartTargets: {
+      type: "array",
+      maxItems: 16,
+      description: "Kubernetes only. Workloads in the ApiKey's namespace that read the key at startup: after each rotation the controller restarts each once (a rolling restart, like kubectl rollout restart), so they pick up the new key within the grace period.",
+      "x-ayra-kubernetes-only": true,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["kind", "name"],
+        description: "One workload to restart after a rotation.",
+        properties: {
+          kind: {
+            type: "string",
+            enum: ["Deployment", "StatefulSet", "DaemonSet"],
+            description: "Kind of the workload: Deployment, StatefulSet or DaemonSet (apps/v1)."
+          },
+          name: {
+            type: "string",
+            minLength: 1,
+            maxLength: 253,
+            pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+            description: "Name of the workload, in the ApiKey's namespace, e.g. web."
+          }
+        }
+      }
+    },
+    deletionPolicy: {
+      type: "string",
+      enum: ["Revoke", "Retain"],
+      default: "Revoke",
+      description: "Kubernetes only. What happens to the Ayra key when the ApiKey is deleted: Revoke (default) revokes it; Retain leaves the key active and stops managing it.",
+      "x-ayra-kubernetes-only": true
+    }
+  }
+};
+
+// core/spec/schema.ts
+var import_apikey_schema_validator = __toESM(require_apikey_schema_validator(), 1);
+var KUBERNETES_ONLY_KEYWORD = "x-ayra-kubernetes-only";
+function schemaValidator() {
+  return import_apikey_schema_validator.default;
+}
+function kubernetesOnlyPaths() {
+  const paths = [];
+  const walk = (node, prefix) => {
+    for (const [name, child] of Object.entries(node.properties ?? {})) {
+      const path = prefix === "" ? name : `${prefix}.${name}`;
+      if (child[KUBERNETES_ONLY_KEYWORD] === true) paths.push(path);
+      else walk(child, path);
+    }
+  };
+  walk(apikey_schema_default, "");
+  return paths;
+}
+function fieldsAt(path) {
+  let node = apikey_schema_default;
+  for (const part of path === "" ? [] : path.split(".")) node = node?.properties?.[part];
+  return Object.keys(node?.properties ?? {});
+}
+
+// core/spec/semantic-rules.ts
+var SPEC_RULES = {
+  duration: "duration",
+  expiryBoth: "expiry-both",
+  renewBeforeWithoutExpiry: "renew-before-without-expiry",
+  graceShorterThanRotation: "grace-shorter-than-rotation",
+  renewBeforeShorterThanLifetime: "renew-before-shorter-than-lifetime",
+  lifetimeLongerThanGrace: "lifetime-longer-than-grace",
+  rotationShorterThanLifetime: "rotation-shorter-than-lifetime",
+  quietNotLongerThanGrace: "quiet-not-longer-than-grace",
+  expiresAtInFuture: "expires-at-in-future",
+  kubernetesOnly: "kubernetes-only",
+  secretKeysDistinct: "secret-keys-distinct",
+  restartTargetsUnique: "restart-targets-unique"
+};
+var ok = [];
+function parseSpecDurations(spec) {
+  const fields = [
+    ["expiresAfter", "expiresAfter", spec.expiresAfter],
+    ["every", "rotation.every", spec.rotation?.every],
+    ["renewBefore", "rotation.renewBefore", spec.rotation?.renewBefore],
+    ["gracePeriod", "rotation.gracePeriod", spec.rotation?.gracePeriod],
+    ["quietPeriod", "rotation.quietPeriod", spec.rotation?.quietPeriod]
+  ];
+  const ms = {};
+  const errors = [];
+  for (const [field, path, text] of fields) {
+    if (text === void 0) continue;
+    try {
+      ms[field] = parseDuration(text, { allowZero: field === "gracePeriod" });
+    } catch (error) {
+      if (!(error instanceof DurationError)) throw error;
+      errors.push({ path, rule: SPEC_RULES.duration, message: `${path}: ${error.message}.` });
+    }
+  }
+  return { ms, errors };
+}
+var expiryBoth = ({ spec }) => spec.expiresAfter !== void 0 && spec.expiresAt !== void 0 ? [
+  {
+    path: "expiresAt",
+    rule: SPEC_RULES.expiryBoth,
+    message: "expiresAfter and expiresAt are both set; set one: expiresAfter for a lifetime that restarts with each new key, or expiresAt for a fixed date."
+  }
+] : ok;
+var renewBeforeWithoutExpiry = ({ spec }) => spec.rotation?.renewBefore !== void 0 && spec.expiresAfter === void 0 && spec.expiresAt === void 0 ? [
+  {
+    path: "rotation.renewBefore",
+    rule: SPEC_RULES.renewBeforeWithoutExpiry,
+    message: "rotation.renewBefore is set but the key never expires, so it would never apply; set expiresAfter or expiresAt, or rotate with rotation.every."
+  }
+] : ok;
+var graceShorterThanRotation = ({ spec, ms }) => ms.gracePeriod !== void 0 && ms.every !== void 0 && ms.gracePeriod >= ms.every ? [
+  {
+    path: "rotation.gracePeriod",
+    rule: SPEC_RULES.graceShorterThanRotation,
+    message: `rotation.gracePeriod (${spec.rotation?.gracePeriod}) must be shorter than rotation.every (${spec.rotation?.every}): otherwise the next rotation starts while the previous key is still in its grace period.`
+  }
+] : ok;
+var renewBeforeShorterThanLifetime = ({ spec, ms }) => ms.renewBefore !== void 0 && ms.expiresAfter !== void 0 && ms.renewBefore >= ms.expiresAfter ? [
+  {
+    path: "rotation.renewBefore",
+    rule: SPEC_RULES.renewBeforeShorterThanLifetime,
+    message: `rotation.renewBefore (${spec.rotation?.renewBefore}) must be shorter than expiresAfter (${spec.expiresAfter}): otherwise every new key is due for renewal the moment it is created.`
+  }
+] : ok;
+var lifetimeLongerThanGrace = ({ spec, ms }) => ms.expiresAfter !== void 0 && ms.gracePeriod !== void 0 && ms.expiresAfter <= ms.gracePeriod ? [
+  {
+    path: "expiresAfter",
+    rule: SPEC_RULES.lifetimeLongerThanGrace,
+    message: `expiresAfter (${spec.expiresAfter}) must be longer than rotation.gracePeriod (${spec.rotation?.gracePeriod}): a key must outlive the overlap in which the old and new keys both work.`
+  }
+] : ok;
+var rotationShorterThanLifetime = ({ spec, ms }) => ms.every !== void 0 && ms.expiresAfter !== void 0 && ms.every >= ms.expiresAfter ? [
+  {
+    path: "rotation.every",
+    rule: SPEC_RULES.rotationShorterThanLifetime,
+    message: `rotation.every (${spec.rotation?.every}) must be shorter than expiresAfter (${spec.expiresAfter}): otherwise each key expires before it is rotated.`
+  }
+] : ok;
+var quietNotLongerThanGrace = ({ spec, ms }) => ms.quietPeriod !== void 0 && ms.gracePeriod !== void 0 && ms.quietPeriod > ms.gracePeriod ? [
+  {
+    path: "rotation.quietPeriod",
+    rule: SPEC_RULES.quietNotLongerThanGrace,
+    message: `rotation.quietPeriod (${spec.rotation?.quietPeriod}) must not be longer than rotation.gracePeriod (${spec.rotation?.gracePeriod}): the old key is revoked when the grace period ends, so it could never be quiet that long.`
+  }
+] : ok;
+var expiresAtInFuture = ({ spec, now }) => spec.expiresAt !== void 0 && Date.parse(spec.expiresAt) <= now.getTime() ? [
+  {
+    path: "expiresAt",
+    rule: SPEC_RULES.expiresAtInFuture,
+    message: `expiresAt (${spec.expiresAt}) is not in the future: the key would be expired already; choose a later date or use expiresAfter.`
+  }
+] : ok;
+var secretKeysDistinct = ({ spec }) => {
+  if (spec.secret === void 0) return ok;
+  const key = spec.secret.key ?? SPEC_DEFAULTS.secretKey;
+  const previousKey = spec.secret.previousKey ?? SPEC_DEFAULTS.secretPreviousKey;
+  return key === previousKey ? [
+    {
+      path: "secret.previousKey",
+      rule: SPEC_RULES.secretKeysDistinct,
+      message: `secret.key and secret.previousKey are both ${describeValue(key)}; they must name different data keys, or the previous key would overwrite the current one.`
+    }
+  ] : ok;
+};
+var restartTargetsUnique = ({ spec }) => {
+  const seen = /* @__PURE__ */ new Map();
+  const errors = [];
+  (spec.restartTargets ?? []).forEach((target, index) => {
+    const id = `${target.kind}/${target.name}`;
+    const first = seen.get(id);
+    if (first === void 0) {
+      seen.set(id, index);
+      return;
+    }
+    errors.push({
+      path: childPath("restartTargets", index),
+      rule: SPEC_RULES.restartTargetsUnique,
+      message: `restartTargets[${index}] repeats ${target.kind} ${describeValue(target.name)} (already restartTargets[${first}]); list each workload once, it is restarted once per rotation.`
+    });
+  });
+  return errors;
+};
+var RULES = [
+  expiryBoth,
+  renewBeforeWithoutExpiry,
+  graceShorterThanRotation,
+  renewBeforeShorterThanLifetime,
+  lifetimeLongerThanGrace,
+  rotationShorterThanLifetime,
+  quietNotLongerThanGrace,
+  expiresAtInFuture,
+  secretKeysDistinct,
+  restartTargetsUnique
+];
+function semanticErrors(spec, now) {
+  const { ms, errors } = parseSpecDurations(spec);
+  return [...errors, ...RULES.flatMap((rule) => rule({ spec, ms, now }))];
+}
+
+// core/spec/kubernetes-only.ts
+var REASONS = {
+  "rotation.quietPeriod": "quietPeriod needs a process that acts between runs (watching the old key's usage): use the Kubernetes controller",
+  secret: "writing and updating a Secret needs a process that acts between runs: use the Kubernetes controller, or pass the ApiKey's secret output to your own Secret",
+  restartTargets: "restarting workloads after each rotation needs a process that acts between runs: use the Kubernetes controller",
+  deletionPolicy: "in Pulumi, keep a key on delete with the resource option retainOnDelete instead"
+};
+var GENERIC_REASON = "it needs a process that acts between runs: use the Kubernetes controller";
+function valueAt(input2, path) {
+  let value = input2;
+  for (const part of path.split(".")) {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return void 0;
+    value = value[part];
+  }
+  return value;
+}
+function kubernetesOnlyErrors(input2) {
+  return kubernetesOnlyPaths().filter((path) => valueAt(input2, path) !== void 0).map((path) => ({
+    path,
+    rule: SPEC_RULES.kubernetesOnly,
+    message: `${fieldName(path)} is available only on the Kubernetes ApiKey resource: ${REASONS[path] ?? GENERIC_REASON}.`
+  }));
+}
+
+// core/spec/schema-errors.ts
+var KUBERNETES_NAME = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+var PATTERN_PHRASES = {
+  "\\S": "must contain a visible character",
+  [KUBERNETES_NAME]: "must be a Kubernetes name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+  "^[-._a-zA-Z0-9]+$": "may contain only letters, digits, '-', '_' and '.'"
+};
+var TYPE_PHRASES = {
+  string: "a string",
+  array: "a list",
+  object: "an object",
+  integer: "a whole number",
+  number: "a number",
+  boolean: "true or false"
+};
+function translateSchemaError(error) {
+  const at2 = pathFromPointer(error.instancePath);
+  const rule = `schema:${error.keyword}`;
+  const params = error.params;
+  switch (error.keyword) {
+    case "required": {
+      const path = childPath(at2, String(params.missingProperty));
+      return { path, rule, message: `${path} is required.` };
+    }
+    case "additionalProperties":
+      return unknownField(at2, String(params.additionalProperty));
+    case "enum": {
+      const allowed = params.allowedValues.map(String).join(", ");
+      const message = at2.startsWith("scopes[") ? `${at2} is ${describeValue(error.data)}, which is not an Ayra scope; the scopes are: ${allowed}.` : `${fieldName(at2)} must be one of: ${allowed}; it is ${describeValue(error.data)}.`;
+      return { path: at2, rule, message };
+    }
+    case "type": {
+      const wanted = TYPE_PHRASES[String(params.type)] ?? String(params.type);
+      const subject = at2 === "" ? "An ApiKey spec" : at2;
+      return { path: at2, rule, message: `${subject} must be ${wanted}, not ${describeValue(error.data)}.` };
+    }
+    case "minLength":
+      return Number(params.limit) === 1 ? { path: at2, rule, message: `${at2} must not be empty.` } : { path: at2, rule, message: `${at2} must be at least ${params.limit} characters long.` };
+    case "maxLength":
+      return { path: at2, rule, message: `${at2} must be at most ${params.limit} characters long.` };
+    case "minItems":
+      return at2 === "scopes" ? { path: at2, rule, message: "scopes must list at least one scope, e.g. analytics:read." } : { path: at2, rule, message: `${at2} must have at least ${params.limit} items.` };
+    case "maxItems":
+      return { path: at2, rule, message: `${at2} must have at most ${params.limit} items.` };
+    case "uniqueItems": {
+      const [first, second] = [Number(params.j), Number(params.i)].sort((a, b) => a - b);
+      const repeated = Array.isArray(error.data) ? describeValue(error.data[second ?? 0]) : "an item";
+      return {
+        path: childPath(at2, second ?? 0),
+        rule,
+        message: `${at2} lists ${repeated} twice (${at2}[${first}] and ${at2}[${second}]); list each once.`
+      };
+    }
+    case "pattern":
+      return patternError(at2, String(params.pattern), error.data);
+    case "format":
+      return {
+        path: at2,
+        rule,
+        message: `${at2} must be an RFC 3339 date-time like 2026-04-15T00:00:00Z, not ${describeValue(error.data)}.`
+      };
+    default:
+      return { path: at2, rule, message: `${fieldName(at2)} ${error.message ?? "is not valid"}.` };
   }
 }
-function parseManifestFile(file, bytes, options) {
-  const decoded = decodeManifest(bytes);
-  if ("problem" in decoded) {
-    const head = Buffer.from(bytes.subarray(0, 64 * 1024)).toString("latin1");
-    const suspicious = decoded.reason !== "too-large" || RELEVANT.test(head);
-    return {
-      keys: [],
-      problems: suspicious ? [
-        {
-          rule: "unreadable-file",
-          message: `${file} ${decoded.problem}`,
-          location: fileStart(file, options.side)
-        }
-      ] : []
-    };
+function patternError(path, pattern, data) {
+  if (pattern === DURATION_PATTERN_SOURCE) {
+    try {
+      parseDuration(String(data), { allowZero: true });
+    } catch (error) {
+      if (error instanceof DurationError)
+        return { path, rule: "duration", message: `${path}: ${error.message}.` };
+    }
   }
-  if (!RELEVANT.test(decoded.text)) return { keys: [], problems: [] };
-  return parseManifestText(file, decoded.text, options);
+  const phrase = PATTERN_PHRASES[pattern] ?? "has the wrong form";
+  return { path, rule: "schema:pattern", message: `${path} ${phrase}; it is ${describeValue(data)}.` };
+}
+function unknownField(parent, field) {
+  const path = childPath(parent, field);
+  const where3 = parent === "" ? "an ApiKey spec" : parent;
+  const known = fieldsAt(parent.replace(/\[\d+\]/g, ""));
+  const suggestion = closest(field, known);
+  const hint = suggestion ? ` Did you mean ${suggestion}?` : ` The fields are: ${known.join(", ")}.`;
+  return {
+    path,
+    rule: "schema:additionalProperties",
+    message: `${describeValue(field)} is not a field of ${where3}.${hint}`
+  };
+}
+var ALIASES = {
+  name: "displayName",
+  scope: "scopes",
+  env: "environment",
+  expiry: "expiresAfter",
+  expires: "expiresAfter",
+  ttl: "expiresAfter",
+  grace: "gracePeriod"
+};
+function closest(field, known) {
+  const lower = field.toLowerCase().replace(/[-_]/g, "");
+  const alias = ALIASES[lower];
+  if (alias !== void 0 && known.includes(alias)) return alias;
+  let best;
+  for (const name of known) {
+    const distance = editDistance(lower, name.toLowerCase());
+    if (distance <= 2 && (best === void 0 || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+function editDistance(a, b) {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+// core/spec/validate.ts
+function validateKeySpec(input2, options) {
+  const refused3 = options.target === "pulumi" ? kubernetesOnlyErrors(input2) : [];
+  const validate = schemaValidator();
+  const spec = validate(input2) ? structuredClone(input2) : void 0;
+  const errors = spec !== void 0 ? semanticErrors(spec, options.now ?? /* @__PURE__ */ new Date()) : firstPerPath((validate.errors ?? []).map(translateSchemaError));
+  const relevant = errors.filter((error) => !refused3.some((r) => isWithin(error.path, r.path)));
+  const all = [...refused3, ...relevant];
+  return spec !== void 0 && all.length === 0 ? { ok: true, spec } : { ok: false, errors: all };
+}
+function firstPerPath(errors) {
+  return errors.filter((error, index) => errors.findIndex((e) => e.path === error.path) === index);
 }
 
 // review/plan-text.ts
@@ -20777,32 +20732,7 @@ function changeSummary(change, before, after) {
   }
 }
 
-// review/manifest-review.ts
-function manifestFiles(entries) {
-  return entries.filter((e) => e.type === "blob" && e.mode !== "120000" && isManifestPath(e.path)).sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-}
-function tooLarge(entry, side) {
-  return {
-    rule: "unreadable-file",
-    message: `${entry.path} ${tooLargeMessage(entry.size)}`,
-    location: { file: entry.path, line: 1, column: 1, endLine: 1, endColumn: 1, side }
-  };
-}
-function readSide(entries, blobs, side, namespace) {
-  const out = { keys: [], problems: [] };
-  for (const entry of entries) {
-    if (entry.size > MAX_MANIFEST_BYTES) {
-      out.problems.push(tooLarge(entry, side));
-      continue;
-    }
-    const bytes = blobs.get(entry.oid);
-    if (bytes === void 0) continue;
-    const parsed = parseManifestFile(entry.path, bytes, { namespace, side });
-    out.keys.push(...parsed.keys);
-    out.problems.push(...parsed.problems);
-  }
-  return out;
-}
+// review/key-plan.ts
 function validSpec(manifest, now) {
   if (manifest === void 0) return void 0;
   const result = validateKeySpec(manifest.spec, { target: "kubernetes", now });
@@ -20898,6 +20828,108 @@ function noteRenames(rows, created2, deleted2) {
     }
   }
 }
+function planKeys(input2, candidates, headById, baseById, alreadyUnchanged) {
+  const plan = [];
+  const findings = [];
+  let unchanged = alreadyUnchanged;
+  const created2 = /* @__PURE__ */ new Map();
+  const deleted2 = /* @__PURE__ */ new Map();
+  for (const key of candidates) {
+    const planned = planChanged(input2, key, baseById.get(key.id));
+    if (planned === "unchanged") {
+      unchanged++;
+      continue;
+    }
+    plan.push(planned.row);
+    findings.push(...planned.findings);
+    if (planned.row.action === "create") {
+      const spec = validSpec(key, input2.now);
+      if (spec) created2.set(key.id, spec);
+    }
+  }
+  for (const [id, key] of baseById) {
+    if (headById.has(id)) continue;
+    const planned = planDeleted(input2, key);
+    plan.push(planned.row);
+    findings.push(...planned.findings);
+    const spec = validSpec(key, input2.now);
+    if (spec) deleted2.set(id, spec);
+  }
+  noteRenames(plan, created2, deleted2);
+  return { plan, unchanged, findings };
+}
+
+// review/manifest-file.ts
+var MAX_MANIFEST_BYTES = 1024 * 1024;
+var MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
+var RELEVANT = /ApiKey|keys\.ayra\.ai/i;
+function tooLargeMessage(bytes) {
+  return `is ${(bytes / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB a manifest may have: not reviewed. Split it into smaller files.`;
+}
+function isManifestPath(path) {
+  const lower = path.toLowerCase();
+  return MANIFEST_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+function decodeManifest(bytes) {
+  if (bytes.length > MAX_MANIFEST_BYTES)
+    return { problem: tooLargeMessage(bytes.length), reason: "too-large" };
+  if (bytes.includes(0))
+    return { problem: "is a binary file (it contains NUL bytes), not YAML: not reviewed.", reason: "binary" };
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes) };
+  } catch {
+    return {
+      problem: "is not UTF-8 text, which Kubernetes manifests must be: not reviewed.",
+      reason: "encoding"
+    };
+  }
+}
+function parseManifestFile(file, bytes, options) {
+  const decoded = decodeManifest(bytes);
+  if ("problem" in decoded) {
+    const head = Buffer.from(bytes.subarray(0, 64 * 1024)).toString("latin1");
+    const suspicious = decoded.reason !== "too-large" || RELEVANT.test(head);
+    return {
+      keys: [],
+      problems: suspicious ? [
+        {
+          rule: "unreadable-file",
+          message: `${file} ${decoded.problem}`,
+          location: fileStart(file, options.side)
+        }
+      ] : []
+    };
+  }
+  if (!RELEVANT.test(decoded.text)) return { keys: [], problems: [] };
+  return parseManifestText(file, decoded.text, options);
+}
+
+// review/manifest-review.ts
+function manifestFiles(entries) {
+  return entries.filter((e) => e.type === "blob" && e.mode !== "120000" && isManifestPath(e.path)).sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+function tooLarge(entry, side) {
+  return {
+    rule: "unreadable-file",
+    message: `${entry.path} ${tooLargeMessage(entry.size)}`,
+    location: { file: entry.path, line: 1, column: 1, endLine: 1, endColumn: 1, side }
+  };
+}
+function readSide(entries, blobs, side, namespace) {
+  const out = { keys: [], problems: [] };
+  for (const entry of entries) {
+    if (entry.size > MAX_MANIFEST_BYTES) {
+      out.problems.push(tooLarge(entry, side));
+      continue;
+    }
+    const bytes = blobs.get(entry.oid);
+    if (bytes === void 0) continue;
+    const parsed = parseManifestFile(entry.path, bytes, { namespace, side });
+    out.keys.push(...parsed.keys);
+    out.problems.push(...parsed.problems);
+  }
+  return out;
+}
 async function reviewManifests(input2) {
   const roots = input2.render && input2.paths.length > 0 ? await kustomizeRoots(input2.git, input2, input2.paths) : /* @__PURE__ */ new Map();
   const charts = input2.render ? input2.policy.charts.filter((c) => chartReviewed(c, input2.paths)) : [];
@@ -20942,36 +20974,6 @@ async function reviewManifests(input2) {
   }
   review.plan.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   return review;
-}
-function planKeys(input2, candidates, headById, baseById, alreadyUnchanged) {
-  const plan = [];
-  const findings = [];
-  let unchanged = alreadyUnchanged;
-  const created2 = /* @__PURE__ */ new Map();
-  const deleted2 = /* @__PURE__ */ new Map();
-  for (const key of candidates) {
-    const planned = planChanged(input2, key, baseById.get(key.id));
-    if (planned === "unchanged") {
-      unchanged++;
-      continue;
-    }
-    plan.push(planned.row);
-    findings.push(...planned.findings);
-    if (planned.row.action === "create") {
-      const spec = validSpec(key, input2.now);
-      if (spec) created2.set(key.id, spec);
-    }
-  }
-  for (const [id, key] of baseById) {
-    if (headById.has(id)) continue;
-    const planned = planDeleted(input2, key);
-    plan.push(planned.row);
-    findings.push(...planned.findings);
-    const spec = validSpec(key, input2.now);
-    if (spec) deleted2.set(id, spec);
-  }
-  noteRenames(plan, created2, deleted2);
-  return { plan, unchanged, findings };
 }
 async function reviewPlainManifests(input2, rendered) {
   const { git, base, head, paths, policy } = input2;
