@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_PATH, buildActionBundle } from "../../../action/build.ts";
+import { counterpartPaths } from "../../counterparts/build.ts";
 import { loadGitHubDescription } from "../../harness/github/openapi.ts";
 import { LocalGitHub } from "../../harness/github/server.ts";
 import { type ActionYaml, readActionYaml, repoRoot, runAction } from "./fixtures/action-runner.ts";
@@ -143,6 +144,50 @@ describe("action.yml", () => {
       /::error title=ayra-keys review::input fail-on is "sometimes"; it must be one of error, warning, info, never/,
     );
     expect(server.requests.length).toBe(requests);
+  });
+
+  it("renders a kustomize overlay with the kubectl input; a kubectl that is not there is exit 2", async () => {
+    await repo.write("gitops/base/kustomization.yaml", "resources: [web.yaml]\n");
+    await repo.write("gitops/base/web.yaml", apiKeyYaml({ name: "web", spec: goodSpec() }));
+    await repo.write("gitops/prod/kustomization.yaml", "namespace: prod\nresources: [../base]\n");
+    const before = await repo.commit("overlay");
+    await repo.write(
+      "gitops/prod/kustomization.yaml",
+      "namespace: prod\nresources: [../base]\npatches:\n  - path: admin.yaml\n",
+    );
+    await repo.write(
+      "gitops/prod/admin.yaml",
+      apiKeyYaml({ name: "web", spec: { scopes: ["agents:read", "conversations:read", "agents:write"] } }),
+    );
+    const head = await repo.commit("widen in prod");
+    const { env } = await githubEnv(repo.dir, server.url, "actions-token", {
+      number: 25,
+      headSha: head,
+      baseSha: before,
+    });
+    const run = await runAction(action, {
+      workspace: repo.dir,
+      inputs: { paths: "gitops/prod", kubectl: counterpartPaths().kubectl, "fail-on": "warning" },
+      github: env,
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ conclusion: "failure", errors: "0" });
+    const report = JSON.parse(await readFile(run.outputs.report ?? "", "utf8")) as {
+      findings: { rule: string; key?: string; location?: { file: string } }[];
+    };
+    expect(report.findings.find((f) => f.rule === "write-scope-widening")).toMatchObject({
+      key: "prod/web",
+      location: { file: "gitops/prod/admin.yaml" },
+    });
+
+    const missing = await runAction(action, {
+      workspace: repo.dir,
+      inputs: { paths: "gitops/prod", kubectl: "/nonexistent/kubectl" },
+      github: env,
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.outputs).toEqual({ conclusion: "error" });
+    expect(missing.stderr).toContain("needs kubectl");
   });
 
   it("a review that cannot run (an unknown base commit) exits 2 with conclusion error", async () => {
