@@ -1,6 +1,7 @@
 import type { ReviewPolicy } from "../core/review/index.ts";
 import { reviewFinding } from "./findings.ts";
 import type { GitRepo, TreeEntry } from "./git.ts";
+import { patchFilesOf } from "./gitops/kustomization-files.ts";
 import { chartReviewed, kustomizeRoots, type RenderSettings, renderRoots } from "./gitops/rendered-sides.ts";
 import { planKeys } from "./key-plan.ts";
 import { isManifestPath, MAX_MANIFEST_BYTES, parseManifestFile, tooLargeMessage } from "./manifest-file.ts";
@@ -132,8 +133,12 @@ async function reviewPlainManifests(
   const baseFiles = manifestFiles(baseTree).filter((e) => changedPaths.has(e.path));
   const small = [...headFiles, ...baseFiles].filter((e) => e.size <= MAX_MANIFEST_BYTES);
   const blobs = await git.readBlobs(small.map((e) => e.oid));
-  const headSide = readSide(headFiles, blobs, "head", policy.namespace);
-  const baseSide = readSide(baseFiles, blobs, "base", policy.namespace);
+  const patches = patchFilesOf(
+    [...headFiles, ...baseFiles].map((e) => ({ path: e.path, bytes: blobs.get(e.oid) })),
+  );
+  const notPatch = (e: TreeEntry) => !patches.has(e.path);
+  const headSide = readSide(headFiles.filter(notPatch), blobs, "head", policy.namespace);
+  const baseSide = readSide(baseFiles.filter(notPatch), blobs, "base", policy.namespace);
 
   const findings: Finding[] = [];
   for (const p of headSide.problems) {

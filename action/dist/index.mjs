@@ -19074,6 +19074,93 @@ async function scanDiffForKeys(input2) {
   ];
 }
 
+// review/gitops/kustomization-files.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { lstat, readFile } from "node:fs/promises";
+import { join as join3, posix } from "node:path";
+var KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+async function isFile(path) {
+  try {
+    return (await lstat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+async function isDirectory(path) {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+async function findKustomization(exportRoot, dir) {
+  for (const name of KUSTOMIZATION_FILE_NAMES) {
+    const file = dir === "." || dir === "" ? name : `${dir}/${name}`;
+    if (await isFile(join3(exportRoot, file))) return file;
+  }
+  return void 0;
+}
+var KustomizationParseError = class extends Error {
+  name = "KustomizationParseError";
+};
+async function readKustomization(exportRoot, file) {
+  const text = await readFile(join3(exportRoot, file), "utf8");
+  let data;
+  try {
+    data = (0, import_yaml.parse)(text, { maxAliasCount: 100 });
+  } catch (error) {
+    throw new KustomizationParseError(
+      `${file} is not valid YAML: ${error instanceof Error ? error.message.split("\n")[0] : "parse error"}`
+    );
+  }
+  if (data === null || data === void 0) data = {};
+  if (typeof data !== "object" || Array.isArray(data))
+    throw new KustomizationParseError(`${file} must be a mapping of kustomization fields.`);
+  return { file, dir: posix.dirname(file), data };
+}
+function stringList(data, field) {
+  const value = data[field];
+  return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
+}
+function objectList(data, field) {
+  const value = data[field];
+  return Array.isArray(value) ? value.filter(
+    (v) => typeof v === "object" && v !== null && !Array.isArray(v)
+  ) : [];
+}
+function repoPath(dir, relative2) {
+  if (posix.isAbsolute(relative2)) return void 0;
+  const joined = posix.normalize(posix.join(dir, relative2));
+  if (joined === ".." || joined.startsWith("../")) return void 0;
+  return joined.replace(/\/$/, "");
+}
+function patchFilesOf(files) {
+  const patches = /* @__PURE__ */ new Set();
+  for (const { path, bytes } of files) {
+    if (bytes === void 0 || !KUSTOMIZATION_FILE_NAMES.includes(posix.basename(path)))
+      continue;
+    let data;
+    try {
+      data = (0, import_yaml.parse)(bytes.toString("utf8"), { maxAliasCount: 100 });
+    } catch {
+      continue;
+    }
+    if (typeof data !== "object" || data === null || Array.isArray(data)) continue;
+    const record = data;
+    const dir = posix.dirname(path);
+    const named = [
+      ...objectList(record, "patches").map((p) => p.path),
+      ...objectList(record, "patchesJson6902").map((p) => p.path),
+      ...stringList(record, "patchesStrategicMerge").filter((p) => !p.includes("\n"))
+    ];
+    for (const entry of named) {
+      const file = typeof entry === "string" ? repoPath(dir, entry) : void 0;
+      if (file !== void 0) patches.add(file);
+    }
+  }
+  return patches;
+}
+
 // review/gitops/rendered-sides.ts
 import { mkdir, mkdtemp, rm as rm2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19085,10 +19172,10 @@ import { readdir as readdir2, readFile as readFile2 } from "node:fs/promises";
 import { join as join4, posix as posix2 } from "node:path";
 
 // review/manifests.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 
 // review/yaml-locate.ts
-var import_yaml = __toESM(require_dist(), 1);
+var import_yaml2 = __toESM(require_dist(), 1);
 function specPathSegments(path) {
   const segments = [];
   const pattern = /([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\./y;
@@ -19109,15 +19196,15 @@ function findNode(from, segments) {
   for (const segment of segments) {
     const node = current.node;
     let next;
-    if ((0, import_yaml.isMap)(node) && typeof segment === "string") {
-      const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === segment);
-      if (pair && (0, import_yaml.isPair)(pair)) {
+    if ((0, import_yaml2.isMap)(node) && typeof segment === "string") {
+      const pair = node.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === segment);
+      if (pair && (0, import_yaml2.isPair)(pair)) {
         const key = pair.key;
         next = pair.value ? { node: pair.value, key } : { node: key, key };
       }
-    } else if ((0, import_yaml.isSeq)(node) && typeof segment === "number") {
+    } else if ((0, import_yaml2.isSeq)(node) && typeof segment === "number") {
       const item = node.items[segment];
-      if (item && !(0, import_yaml.isPair)(item)) next = { node: item };
+      if (item && !(0, import_yaml2.isPair)(item)) next = { node: item };
     }
     if (next === void 0) return { ...current, partial: true };
     current = next;
@@ -19130,8 +19217,8 @@ function isSingleLine(node, counter) {
 }
 function locationOf(target, file, counter, side) {
   const found = target.node;
-  const block = (0, import_yaml.isCollection)(found) && !(found.flow === true && isSingleLine(found, counter));
-  const node = (block || (0, import_yaml.isAlias)(found) || target.partial) && target.key ? target.key : found;
+  const block = (0, import_yaml2.isCollection)(found) && !(found.flow === true && isSingleLine(found, counter));
+  const node = (block || (0, import_yaml2.isAlias)(found) || target.partial) && target.key ? target.key : found;
   const [start2 = 0, valueEnd = start2] = node.range ?? [];
   const from = counter.linePos(start2);
   let to = counter.linePos(Math.max(start2, valueEnd));
@@ -19149,11 +19236,11 @@ function fileStart(file, side) {
   return { file, line: 1, column: 1, endLine: 1, endColumn: 1, side };
 }
 function parseManifestText(file, text, options) {
-  const counter = new import_yaml2.LineCounter();
+  const counter = new import_yaml3.LineCounter();
   const result = { keys: [], problems: [] };
   let documents;
   try {
-    documents = (0, import_yaml2.parseAllDocuments)(text, {
+    documents = (0, import_yaml3.parseAllDocuments)(text, {
       lineCounter: counter,
       prettyErrors: false,
       uniqueKeys: true
@@ -19207,20 +19294,20 @@ function readDocument(context, doc, index) {
     return;
   }
   const root = doc.contents;
-  if (root === null || root === void 0 || (0, import_yaml2.isScalar)(root) && root.value === null) return;
-  if (!(0, import_yaml2.isMap)(root)) {
+  if (root === null || root === void 0 || (0, import_yaml3.isScalar)(root) && root.value === null) return;
+  if (!(0, import_yaml3.isMap)(root)) {
     problem(
       context,
       where2(context, root),
-      `${label(context, index)} is ${(0, import_yaml2.isSeq)(root) ? "a list" : "a single value"}, not a Kubernetes object with apiVersion and kind.`
+      `${label(context, index)} is ${(0, import_yaml3.isSeq)(root) ? "a list" : "a single value"}, not a Kubernetes object with apiVersion and kind.`
     );
     return;
   }
   readObject(context, doc, root, `${label(context, index)}`);
 }
 function pairOf(map, key) {
-  const pair = map.items.find((p) => (0, import_yaml2.isPair)(p) && (0, import_yaml2.isScalar)(p.key) && String(p.key.value) === key);
-  if (pair === void 0 || !(0, import_yaml2.isPair)(pair)) return void 0;
+  const pair = map.items.find((p) => (0, import_yaml3.isPair)(p) && (0, import_yaml3.isScalar)(p.key) && String(p.key.value) === key);
+  if (pair === void 0 || !(0, import_yaml3.isPair)(pair)) return void 0;
   return { key: pair.key, value: pair.value ?? void 0 };
 }
 function plain(doc, node) {
@@ -19284,14 +19371,14 @@ function readObject(context, doc, map, what) {
 }
 function readList(context, doc, map, what) {
   const items = pairOf(map, "items")?.value;
-  if (!(0, import_yaml2.isSeq)(items)) return;
+  if (!(0, import_yaml3.isSeq)(items)) return;
   items.items.forEach((item, i) => {
-    if ((0, import_yaml2.isMap)(item)) readObject(context, doc, item, `${what} items[${i}]`);
+    if ((0, import_yaml3.isMap)(item)) readObject(context, doc, item, `${what} items[${i}]`);
   });
 }
 function readApiKey(context, doc, map, what) {
   const metadata = pairOf(map, "metadata");
-  if (!(0, import_yaml2.isMap)(metadata?.value)) {
+  if (!(0, import_yaml3.isMap)(metadata?.value)) {
     problem(
       context,
       where2(context, metadata?.value ?? map, metadata?.key),
@@ -19364,67 +19451,6 @@ function readApiKey(context, doc, map, what) {
       return locationOf(target, context.file, context.counter, context.options.side);
     }
   });
-}
-
-// review/gitops/kustomization-files.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-import { lstat, readFile } from "node:fs/promises";
-import { join as join3, posix } from "node:path";
-var KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-async function isFile(path) {
-  try {
-    return (await lstat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-async function isDirectory(path) {
-  try {
-    return (await lstat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-async function findKustomization(exportRoot, dir) {
-  for (const name of KUSTOMIZATION_FILE_NAMES) {
-    const file = dir === "." || dir === "" ? name : `${dir}/${name}`;
-    if (await isFile(join3(exportRoot, file))) return file;
-  }
-  return void 0;
-}
-var KustomizationParseError = class extends Error {
-  name = "KustomizationParseError";
-};
-async function readKustomization(exportRoot, file) {
-  const text = await readFile(join3(exportRoot, file), "utf8");
-  let data;
-  try {
-    data = (0, import_yaml3.parse)(text, { maxAliasCount: 100 });
-  } catch (error) {
-    throw new KustomizationParseError(
-      `${file} is not valid YAML: ${error instanceof Error ? error.message.split("\n")[0] : "parse error"}`
-    );
-  }
-  if (data === null || data === void 0) data = {};
-  if (typeof data !== "object" || Array.isArray(data))
-    throw new KustomizationParseError(`${file} must be a mapping of kustomization fields.`);
-  return { file, dir: posix.dirname(file), data };
-}
-function stringList(data, field) {
-  const value = data[field];
-  return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
-}
-function objectList(data, field) {
-  const value = data[field];
-  return Array.isArray(value) ? value.filter(
-    (v) => typeof v === "object" && v !== null && !Array.isArray(v)
-  ) : [];
-}
-function repoPath(dir, relative2) {
-  if (posix.isAbsolute(relative2)) return void 0;
-  const joined = posix.normalize(posix.join(dir, relative2));
-  if (joined === ".." || joined.startsWith("../")) return void 0;
-  return joined.replace(/\/$/, "");
 }
 
 // review/gitops/helm-render.ts
@@ -20990,8 +21016,12 @@ async function reviewPlainManifests(input2, rendered) {
   const baseFiles = manifestFiles(baseTree).filter((e) => changedPaths.has(e.path));
   const small = [...headFiles, ...baseFiles].filter((e) => e.size <= MAX_MANIFEST_BYTES);
   const blobs = await git.readBlobs(small.map((e) => e.oid));
-  const headSide = readSide(headFiles, blobs, "head", policy.namespace);
-  const baseSide = readSide(baseFiles, blobs, "base", policy.namespace);
+  const patches = patchFilesOf(
+    [...headFiles, ...baseFiles].map((e) => ({ path: e.path, bytes: blobs.get(e.oid) }))
+  );
+  const notPatch = (e) => !patches.has(e.path);
+  const headSide = readSide(headFiles.filter(notPatch), blobs, "head", policy.namespace);
+  const baseSide = readSide(baseFiles.filter(notPatch), blobs, "base", policy.namespace);
   const findings = [];
   for (const p of headSide.problems) {
     if (!changedPaths.has(p.location.file)) continue;

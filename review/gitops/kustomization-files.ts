@@ -84,3 +84,37 @@ export function repoPath(dir: string, relative: string): string | undefined {
   if (joined === ".." || joined.startsWith("../")) return undefined;
   return joined.replace(/\/$/, "");
 }
+
+/**
+ * The files kustomizations name as patches, among files read as plain YAML: a patch is a fragment of an
+ * object, not a manifest of its own, so the plain review leaves it out (rendering reviews its effect).
+ */
+export function patchFilesOf(files: readonly { path: string; bytes: Buffer | undefined }[]): Set<string> {
+  const patches = new Set<string>();
+  for (const { path, bytes } of files) {
+    if (
+      bytes === undefined ||
+      !(KUSTOMIZATION_FILE_NAMES as readonly string[]).includes(posix.basename(path))
+    )
+      continue;
+    let data: unknown;
+    try {
+      data = parse(bytes.toString("utf8"), { maxAliasCount: 100 });
+    } catch {
+      continue;
+    }
+    if (typeof data !== "object" || data === null || Array.isArray(data)) continue;
+    const record = data as Record<string, unknown>;
+    const dir = posix.dirname(path);
+    const named = [
+      ...objectList(record, "patches").map((p) => p.path),
+      ...objectList(record, "patchesJson6902").map((p) => p.path),
+      ...stringList(record, "patchesStrategicMerge").filter((p) => !p.includes("\n")),
+    ];
+    for (const entry of named) {
+      const file = typeof entry === "string" ? repoPath(dir, entry) : undefined;
+      if (file !== undefined) patches.add(file);
+    }
+  }
+  return patches;
+}

@@ -96,6 +96,12 @@ describe("review of a kustomize overlay", () => {
     expect(report?.findings.filter((f) => f.rule === "invalid-spec")).toEqual([]);
   });
 
+  it("read as plain files (a parent folder), the overlay's patch is not taken for an ApiKey of its own", async () => {
+    const { code, report } = await review(repo, base, ["keys"]);
+    expect(report?.findings.filter((f) => ["invalid-spec", "duplicate-key"].includes(f.rule))).toEqual([]);
+    expect(code).toBe(0);
+  });
+
   it("refuses a remote base with a clear error finding, and reviews nothing from it", async () => {
     const before = await repo.git("rev-parse", "HEAD");
     await repo.write(
