@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 
 /*
  * Read-only git access for the review: a few plumbing commands, each run once per review, output
@@ -199,4 +201,38 @@ function run(cwd: string, args: string[], options: RunOptions = {}): Promise<Run
     child.stdin.on("error", () => {}); // git may exit before reading all input; the exit code tells
     child.stdin.end(options.input ?? "");
   });
+}
+
+/**
+ * Writes a commit's tree into `dir` (git archive, then tar) for tools that read files. Symbolic links
+ * are not kept: the tree is untrusted, and a link could point anywhere on this machine.
+ */
+export async function exportCommit(repo: GitRepo, commit: string, dir: string): Promise<void> {
+  const tarFile = `${dir}.tar`;
+  await run(repo.root, [...FIXED_CONFIG, "archive", "--format=tar", `--output=${tarFile}`, commit]);
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn("tar", ["-x", "-f", tarFile, "-C", dir, "--no-same-owner", "--no-same-permissions"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const err: Buffer[] = [];
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", (error) => reject(new GitError(`could not run tar: ${error.message}`, null)));
+    child.on("close", (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new GitError(`tar failed (exit ${code}): ${Buffer.concat(err).toString("utf8").trim()}`, code),
+          ),
+    );
+  });
+  await rm(tarFile, { force: true });
+  await removeSymlinks(dir);
+}
+
+async function removeSymlinks(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) await rm(path, { force: true });
+    else if (entry.isDirectory()) await removeSymlinks(path);
+  }
 }

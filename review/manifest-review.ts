@@ -1,18 +1,11 @@
-import { evaluateHygiene } from "../core/hygiene/evaluate.ts";
-import {
-  diffFindings,
-  type KeyChange,
-  planKeyChange,
-  type ReviewPolicy,
-  retainedOnDelete,
-} from "../core/review/index.ts";
-import type { KeySpec } from "../core/spec/key-spec.ts";
-import { validateKeySpec } from "../core/spec/validate.ts";
-import { hygieneFindings, reviewFinding, specErrorFindings } from "./findings.ts";
+import type { ReviewPolicy } from "../core/review/index.ts";
+import { reviewFinding } from "./findings.ts";
 import type { GitRepo, TreeEntry } from "./git.ts";
+import { patchFilesOf } from "./gitops/kustomization-files.ts";
+import { chartReviewed, kustomizeRoots, type RenderSettings, renderRoots } from "./gitops/rendered-sides.ts";
+import { planKeys } from "./key-plan.ts";
 import { isManifestPath, MAX_MANIFEST_BYTES, parseManifestFile, tooLargeMessage } from "./manifest-file.ts";
 import type { ApiKeyManifest, ManifestProblem } from "./manifests.ts";
-import { changeDetails, changeSummary } from "./plan-text.ts";
 import type { Finding, PlanRow } from "./report.ts";
 
 /*
@@ -28,6 +21,8 @@ export type ManifestReviewInput = {
   paths: readonly string[];
   policy: ReviewPolicy;
   now: Date;
+  /** How to render kustomizations among the paths; without it, kustomization folders are read as plain YAML. */
+  render?: RenderSettings;
 };
 
 export type ManifestReview = { plan: PlanRow[]; unchanged: number; findings: Finding[] };
@@ -69,135 +64,81 @@ function readSide(
   return out;
 }
 
-function validSpec(manifest: ApiKeyManifest | undefined, now: Date): KeySpec | undefined {
-  if (manifest === undefined) return undefined;
-  const result = validateKeySpec(manifest.spec, { target: "kubernetes", now });
-  return result.ok ? result.spec : undefined;
-}
-
-function rawField(spec: unknown, field: string): unknown {
-  return typeof spec === "object" && spec !== null ? (spec as Record<string, unknown>)[field] : undefined;
-}
-
-type Planned = { row: PlanRow; findings: Finding[] };
-
-function planRow(manifest: ApiKeyManifest, change: KeyChange, before?: KeySpec, after?: KeySpec): PlanRow {
-  const row: PlanRow = {
-    key: manifest.id,
-    source: "manifest",
-    action: change.action,
-    summary: changeSummary(change, before, after),
-    details: changeDetails(change, before, after),
-    location: manifest.location,
-  };
-  const environment = after?.environment ?? before?.environment;
-  if (environment !== undefined) row.environment = environment;
-  return row;
-}
-
-function diffOf(
-  policy: ReviewPolicy,
-  change: KeyChange,
-  head: ApiKeyManifest | undefined,
-  base: ApiKeyManifest | undefined,
-  specs: { before?: KeySpec; after?: KeySpec },
-): Finding[] {
-  const input = { platform: "kubernetes" as const, change, ...specs };
-  return diffFindings(input).flatMap((hit) => {
-    const manifest = hit.side === "head" ? (head ?? base) : (base ?? head);
-    if (manifest === undefined) return [];
-    const location = hit.path === "" ? manifest.location : manifest.locate(hit.path);
-    const finding = reviewFinding(policy, hit.rule, hit.message, {
-      key: manifest.id,
-      location,
-      specPath: hit.path,
-    });
-    return finding ? [finding] : [];
-  });
-}
-
-function planChanged(
-  input: ManifestReviewInput,
-  head: ApiKeyManifest,
-  base: ApiKeyManifest | undefined,
-): Planned | "unchanged" {
-  if (base !== undefined && base.fingerprint === head.fingerprint) return "unchanged";
-  const result = validateKeySpec(head.spec, { target: "kubernetes", now: input.now });
-  if (!result.ok) {
-    const row: PlanRow = {
-      key: head.id,
-      source: "manifest",
-      action: "invalid",
-      summary: `cannot be applied: ${result.errors.length} spec error${result.errors.length === 1 ? "" : "s"}`,
-      details: [],
-      location: head.location,
-    };
-    const environment = rawField(head.spec, "environment");
-    if (environment === "live" || environment === "test") row.environment = environment;
-    return { row, findings: specErrorFindings(result.errors, head.id, head.locate) };
+export async function reviewManifests(input: ManifestReviewInput): Promise<ManifestReview> {
+  const roots =
+    input.render && input.paths.length > 0
+      ? await kustomizeRoots(input.git, input, input.paths)
+      : new Map<string, string>();
+  const charts = input.render ? input.policy.charts.filter((c) => chartReviewed(c, input.paths)) : [];
+  const chartDirs = charts.map((c) => c.chart);
+  const plainPaths = input.paths.filter(
+    (p) => !roots.has(p) && !chartDirs.some((d) => p === d || p.startsWith(`${d}/`)),
+  );
+  const review: ManifestReview = { plan: [], unchanged: 0, findings: [] };
+  // An empty path list means the whole tree; when every path is a kustomization, nothing is read plain.
+  if (input.paths.length === 0 || plainPaths.length > 0) {
+    const plain = await reviewPlainManifests({ ...input, paths: plainPaths }, chartDirs);
+    review.plan.push(...plain.plan);
+    review.findings.push(...plain.findings);
+    review.unchanged += plain.unchanged;
   }
-  const after = result.spec;
-  const before = validSpec(base, input.now);
-  const change = planKeyChange({ platform: "kubernetes", before, after });
-  if (change.action === "no-change") return "unchanged";
-  const row = planRow(head, change, before, after);
-  if (base !== undefined && before === undefined)
-    row.details.push(
-      "the base version was not a valid ApiKey, so the cluster never held it: planned as a new key",
+  if ((roots.size > 0 || charts.length > 0) && input.render !== undefined) {
+    const rendered = await renderRoots(
+      input.git,
+      input,
+      [...roots.values()],
+      charts,
+      input.policy.namespace,
+      input.render,
     );
-  const findings = [
-    ...hygieneFindings(
-      evaluateHygiene(after, { config: input.policy.hygiene, now: input.now }),
-      head.id,
-      head.locate,
-    ),
-    ...diffOf(input.policy, change, head, base, { before, after }),
-  ];
-  return { row, findings };
-}
-
-function planDeleted(input: ManifestReviewInput, base: ApiKeyManifest): Planned {
-  const before = validSpec(base, input.now);
-  const retained = before ? retainedOnDelete(before) : rawField(base.spec, "deletionPolicy") === "Retain";
-  const change = planKeyChange({ platform: "kubernetes", before: before ?? undefined, retained });
-  const row = planRow(base, change, before);
-  const environment = rawField(base.spec, "environment");
-  if (before === undefined && (environment === "live" || environment === "test"))
-    row.environment = environment;
-  const findings = before ? diffOf(input.policy, change, undefined, base, { before }) : [];
-  return { row, findings };
-}
-
-// A key deleted under one name and created under another with the same name and environment.
-function noteRenames(rows: PlanRow[], created: Map<string, KeySpec>, deleted: Map<string, KeySpec>): void {
-  for (const row of rows) {
-    const spec = row.action === "create" ? created.get(row.key) : undefined;
-    if (spec === undefined) continue;
-    for (const [id, old] of deleted) {
-      if (old.displayName === spec.displayName && old.environment === spec.environment) {
-        row.details.push(
-          `looks like a rename of ${id}: that key is revoked and this one is new, not the same credential`,
-        );
-        break;
+    for (const root of rendered) {
+      for (const p of root.head.problems) {
+        const finding = reviewFinding(input.policy, p.rule, p.message, {
+          location: p.location,
+          ...(p.key ? { key: p.key } : {}),
+        });
+        if (finding) review.findings.push(finding);
       }
+      // Without the head's objects nothing can be planned: every base key would look deleted.
+      if (root.head.problems.some((p) => p.rule === "render-failed")) continue;
+      const headById = new Map<string, ApiKeyManifest>();
+      for (const key of root.head.keys) if (!headById.has(key.id)) headById.set(key.id, key);
+      const baseById = new Map<string, ApiKeyManifest>();
+      for (const key of root.base.keys) if (!baseById.has(key.id)) baseById.set(key.id, key);
+      const planned = planKeys(input, [...headById.values()], headById, baseById, 0);
+      review.plan.push(...planned.plan);
+      review.findings.push(...planned.findings);
+      review.unchanged += planned.unchanged;
     }
   }
+  review.plan.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return review;
 }
 
-export async function reviewManifests(input: ManifestReviewInput): Promise<ManifestReview> {
+async function reviewPlainManifests(
+  input: ManifestReviewInput,
+  rendered: readonly string[],
+): Promise<ManifestReview> {
   const { git, base, head, paths, policy } = input;
-  const changed = (await git.changedFiles(base, head, paths)).filter((f) => isManifestPath(f.path));
+  const outside = (path: string) => !rendered.some((d) => path.startsWith(`${d}/`));
+  const changed = (await git.changedFiles(base, head, paths)).filter(
+    (f) => isManifestPath(f.path) && outside(f.path),
+  );
   const changedPaths = new Set(changed.map((f) => f.path));
   const [headTree, baseTree] = await Promise.all([
     git.listTree(head, paths),
     changed.length > 0 ? git.listTree(base, [...changedPaths]) : Promise.resolve([]),
   ]);
-  const headFiles = manifestFiles(headTree);
+  const headFiles = manifestFiles(headTree).filter((e) => outside(e.path));
   const baseFiles = manifestFiles(baseTree).filter((e) => changedPaths.has(e.path));
   const small = [...headFiles, ...baseFiles].filter((e) => e.size <= MAX_MANIFEST_BYTES);
   const blobs = await git.readBlobs(small.map((e) => e.oid));
-  const headSide = readSide(headFiles, blobs, "head", policy.namespace);
-  const baseSide = readSide(baseFiles, blobs, "base", policy.namespace);
+  const patches = patchFilesOf(
+    [...headFiles, ...baseFiles].map((e) => ({ path: e.path, bytes: blobs.get(e.oid) })),
+  );
+  const notPatch = (e: TreeEntry) => !patches.has(e.path);
+  const headSide = readSide(headFiles.filter(notPatch), blobs, "head", policy.namespace);
+  const baseSide = readSide(baseFiles.filter(notPatch), blobs, "base", policy.namespace);
 
   const findings: Finding[] = [];
   for (const p of headSide.problems) {
@@ -235,32 +176,6 @@ export async function reviewManifests(input: ManifestReviewInput): Promise<Manif
   const baseById = new Map<string, ApiKeyManifest>();
   for (const key of baseSide.keys) if (!baseById.has(key.id)) baseById.set(key.id, key);
 
-  const plan: PlanRow[] = [];
-  let unchanged = headById.size - candidates.length;
-  const created = new Map<string, KeySpec>();
-  const deleted = new Map<string, KeySpec>();
-  for (const key of candidates) {
-    const planned = planChanged(input, key, baseById.get(key.id));
-    if (planned === "unchanged") {
-      unchanged++;
-      continue;
-    }
-    plan.push(planned.row);
-    findings.push(...planned.findings);
-    if (planned.row.action === "create") {
-      const spec = validSpec(key, input.now);
-      if (spec) created.set(key.id, spec);
-    }
-  }
-  for (const [id, key] of baseById) {
-    if (headById.has(id)) continue;
-    const planned = planDeleted(input, key);
-    plan.push(planned.row);
-    findings.push(...planned.findings);
-    const spec = validSpec(key, input.now);
-    if (spec) deleted.set(id, spec);
-  }
-  noteRenames(plan, created, deleted);
-  plan.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { plan, unchanged, findings };
+  const planned = planKeys(input, candidates, headById, baseById, headById.size - candidates.length);
+  return { plan: planned.plan, unchanged: planned.unchanged, findings: [...findings, ...planned.findings] };
 }

@@ -41,7 +41,7 @@ export type ApiKeyManifest = {
 };
 
 export type ManifestProblem = {
-  rule: "invalid-manifest" | "unreadable-file";
+  rule: "invalid-manifest" | "unreadable-file" | "render-failed";
   message: string;
   location: Location;
   key?: string;

@@ -4,6 +4,7 @@ import { maskKeyLiterals } from "../core/domain/key-format.ts";
 import type { Severity } from "../core/hygiene/rules.ts";
 import { bySeverity, type FailOn, failsAt } from "../core/review/index.ts";
 import { GitRepo } from "./git.ts";
+import type { ToolPaths } from "./gitops/render-tools.ts";
 import { scanDiffForKeys } from "./key-literal-scan.ts";
 import { reviewManifests } from "./manifest-review.ts";
 import { loadPolicy } from "./policy-file.ts";
@@ -31,6 +32,10 @@ export type ReviewOptions = {
   /** Overrides the derived root name. */
   root?: string;
   now?: Date;
+  /** kubectl and helm for rendering kustomizations and charts (default: AYRA_KEYS_KUBECTL, PATH). */
+  tools?: ToolPaths;
+  /** Where tools are looked up (PATH, AYRA_KEYS_KUBECTL); default: this process's environment. */
+  env?: Record<string, string | undefined>;
 };
 
 export class ReviewInputError extends Error {
@@ -93,7 +98,15 @@ export async function runReview(options: ReviewOptions): Promise<ReviewReport> {
   const rootParts: string[] = [];
   if (git !== undefined && head !== undefined && compare !== undefined) {
     if (scoped.length > 0 || events.length === 0) {
-      const manifests = await reviewManifests({ git, base: compare, head, paths: scoped, policy, now });
+      const manifests = await reviewManifests({
+        git,
+        base: compare,
+        head,
+        paths: scoped,
+        policy,
+        now,
+        render: { tools: options.tools ?? {}, env: options.env ?? process.env },
+      });
       plan.push(...manifests.plan);
       findings.push(...manifests.findings);
       unchanged += manifests.unchanged;

@@ -39,6 +39,14 @@ export function reviewCommand(): Command {
         "the least severe finding that makes the exit code 1 (default: the policy's failOn, else error)",
       ).choices(FAIL_ON_VALUES),
     )
+    .option(
+      "--kubectl <path>",
+      "kubectl for rendering kustomizations (default: AYRA_KEYS_KUBECTL, else PATH)",
+    )
+    .option(
+      "--helm <path>",
+      "helm for rendering the charts the policy names (default: AYRA_KEYS_HELM, else PATH)",
+    )
     .option("--root <name>", "name of what is reviewed (one sticky comment and check run per root)")
     .option("-C, --repo <dir>", "the repository to review (default: the current directory)", ".")
     .addHelpText(

@@ -1,3 +1,4 @@
+export { type ChartSource, parseChartSources } from "./chart-sources.ts";
 export { type DiffFinding, type DiffInput, diffFindings } from "./diff-findings.ts";
 export {
   type KeyChange,

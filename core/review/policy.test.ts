@@ -10,6 +10,9 @@ describe("parseReviewPolicy", () => {
       failOn: "warning",
       namespace: "keys",
       keyLiterals: "paths",
+      charts: [
+        { chart: "deploy/charts/keys", values: ["deploy/charts/keys/values-prod.yaml"], release: "keys" },
+      ],
     });
     expect(result).toEqual({
       ok: true,
@@ -19,8 +22,28 @@ describe("parseReviewPolicy", () => {
         failOn: "warning",
         namespace: "keys",
         keyLiterals: "paths",
+        charts: [
+          { chart: "deploy/charts/keys", values: ["deploy/charts/keys/values-prod.yaml"], release: "keys" },
+        ],
       },
     });
+  });
+
+  it.each([
+    {
+      chart: "oci://registry.example.com/charts/keys",
+      message: /charts\[0\]\.chart must be a path in the repository, not a URL/,
+    },
+    { chart: "../elsewhere", message: /charts\[0\]\.chart must be a relative path inside the repository/ },
+    {
+      chart: "deploy/keys",
+      values: ["https://example.com/values.yaml"],
+      message: /charts\[0\]\.values\[0\] must be a path in the repository, not a URL/,
+    },
+  ])("refuses a chart that is not a repository path: $chart", ({ message, ...entry }) => {
+    const result = parseReviewPolicy({ charts: [entry] });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.map((e) => e.message).join("\n")).toMatch(message);
   });
 
   it("is the default policy when the file is empty", () => {

@@ -1,6 +1,7 @@
 import { describeValue } from "../domain/safe-text.ts";
 import { parseHygieneConfig } from "../hygiene/config.ts";
 import { HYGIENE_RULE_IDS, type HygieneConfig, type SeveritySetting } from "../hygiene/rules.ts";
+import { type ChartSource, parseChartSources } from "./chart-sources.ts";
 import {
   FAIL_ON_VALUES,
   type FailOn,
@@ -20,6 +21,7 @@ import {
  *   failOn: warning
  *   namespace: keys
  *   keyLiterals: diff
+ *   charts: [{ chart: deploy/charts/keys, values: [deploy/charts/keys/values-prod.yaml] }]
  */
 
 /** Where the review looks for pasted keys: every file of the diff, or only the reviewed paths. */
@@ -32,6 +34,8 @@ export type ReviewPolicy = {
   /** The namespace of an ApiKey manifest without metadata.namespace (what `kubectl apply -n` would use). */
   namespace: string;
   keyLiterals: KeyLiteralScope;
+  /** Helm charts to render and review (see chart-sources.ts). */
+  charts: ChartSource[];
 };
 
 export type PolicyError = { path: string; message: string };
@@ -43,9 +47,10 @@ export const DEFAULT_REVIEW_POLICY: ReviewPolicy = {
   failOn: "error",
   namespace: "default",
   keyLiterals: "diff",
+  charts: [],
 };
 
-const REVIEW_FIELDS = ["failOn", "namespace", "keyLiterals"] as const;
+const REVIEW_FIELDS = ["failOn", "namespace", "keyLiterals", "charts"] as const;
 const HYGIENE_FIELDS = [
   "maxLiveLifetimeDays",
   "maxTestLifetimeDays",
@@ -161,6 +166,11 @@ export function parseReviewPolicy(input: unknown): ReviewPolicyResult {
         path: "keyLiterals",
         message: `keyLiterals must be one of: ${KEY_LITERAL_SCOPES.join(", ")}; it is ${describeValue(input.keyLiterals)}.`,
       });
+  }
+  if (input.charts !== undefined) {
+    const parsed = parseChartSources(input.charts);
+    policy.charts = parsed.charts;
+    errors.push(...parsed.errors);
   }
   return errors.length === 0 ? { ok: true, policy } : { ok: false, errors };
 }

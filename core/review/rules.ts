@@ -27,6 +27,12 @@ export const REVIEW_RULES = {
     fixed: true,
     summary: "a Pulumi preview must succeed for its plan to be complete",
   },
+  "render-failed": {
+    severity: "error",
+    fixed: true,
+    summary:
+      "a kustomization or chart must render from the repository alone: no remote bases or charts, no plugins or exec functions",
+  },
   "environment-change": {
     severity: "error",
     fixed: false,
