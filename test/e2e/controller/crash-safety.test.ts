@@ -83,7 +83,11 @@ async function keysOf(uid: string) {
  * still reads Ready with the old key while the restarted controller finishes it: wait for the new one.
  */
 async function expectConverged(name: string, replacing?: string): Promise<string> {
-  const o = await kube.waitReady(name, (x) => replacing === undefined || x.status?.keyId !== replacing, 30_000);
+  const o = await kube.waitReady(
+    name,
+    (x) => replacing === undefined || x.status?.keyId !== replacing,
+    30_000,
+  );
   const keyId = o.status?.keyId ?? "";
   const value = await waitFor("the Secret's key", () => kube.secretValue(name));
   const found = await ks.call("POST", "/v1/api_keys/introspect", { key: ks.adminKey, body: { key: value } });
