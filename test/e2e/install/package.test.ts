@@ -133,7 +133,9 @@ describe("the installed ayra-keys command", () => {
         .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     const crdDir = join(app, "node_modules", "ayra-keys", "deploy", "crd");
     const shipped = await Promise.all(
-      (await readdir(crdDir)).map((file) => readFile(join(crdDir, file), "utf8")),
+      (await readdir(crdDir))
+        .filter((file) => file.endsWith(".yaml"))
+        .map((file) => readFile(join(crdDir, file), "utf8")),
     );
     expect(objects(result.stdout)).toEqual(objects(shipped.join("\n---\n")));
     expect(objects(result.stdout).map((o) => o.metadata.name)).toEqual([
