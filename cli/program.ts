@@ -6,6 +6,7 @@ import { crdCommand } from "./commands/crd.ts";
 import { devCommand } from "./commands/dev.ts";
 import { keyringCommand } from "./commands/keyring.ts";
 import { registryCommand } from "./commands/registry.ts";
+import { remindersCommand } from "./commands/reminders.ts";
 import { reviewCommand } from "./commands/review.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { packageVersion } from "./version.ts";
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
   program.addCommand(crdCommand());
   program.addCommand(reviewCommand());
   program.addCommand(registryCommand());
+  program.addCommand(remindersCommand());
   return program;
 }
