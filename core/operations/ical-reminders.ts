@@ -27,8 +27,9 @@ export function reminderEvents(
   for (const row of rows) {
     if (row.status === "revoked" || row.status === "expired") continue;
     const revised = Date.parse(updatedAt.get(row.id) ?? row.created_at);
-    // Minutes since creation: grows with every change to the key, small enough for SEQUENCE's INTEGER.
-    const sequence = Math.max(0, Math.floor((revised - Date.parse(row.created_at)) / 60_000));
+    // Seconds from creation to the last change: grows with every change to the key, and fits SEQUENCE's
+    // 32-bit INTEGER for 68 years of a key's life.
+    const sequence = Math.max(0, Math.floor((revised - Date.parse(row.created_at)) / 1000));
     const ends = row.status === "expiring" && row.expiring_at !== null ? Date.parse(row.expiring_at) : null;
     const expires = row.expires_at === null ? null : Date.parse(row.expires_at);
     const base = { dtstamp: revised, sequence, durationMs: EVENT_MS, description: describe(row) };
