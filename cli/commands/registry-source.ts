@@ -54,7 +54,8 @@ export interface ClusterFlags {
   cluster: boolean;
 }
 
-export type ClusterRead = { apiKeys: ClusterApiKey[] } | { apiKeys: undefined; note: string };
+/** `note` says why no cluster was read, except when --no-cluster asked for that. */
+export type ClusterRead = { apiKeys: ClusterApiKey[] } | { apiKeys: undefined; note?: string };
 
 interface ApiKeyList {
   metadata: { continue?: string };
@@ -66,7 +67,7 @@ interface ApiKeyList {
 }
 
 export async function readClusterApiKeys(flags: ClusterFlags): Promise<ClusterRead> {
-  if (!flags.cluster) return { apiKeys: undefined, note: "--no-cluster: where used not read" };
+  if (!flags.cluster) return { apiKeys: undefined };
   const { loadKubeAccess, isKubeconfigError } = await import("../../controller/kube/kubeconfig.ts");
   const { KubeRest, KubeApiError } = await import("../../controller/kube/rest.ts");
   const { paths } = await import("../../controller/reconcile/objects.ts");

@@ -68,7 +68,7 @@ export async function runRegistry(flags: RegistryFlags): Promise<void> {
   const progress = (n: number) => tty && process.stderr.write(`\rreading keys… ${n}`);
   const [keys, cluster] = await Promise.all([readAllKeys(flags, progress), readClusterApiKeys(flags)]);
   if (tty) process.stderr.write("\r\x1b[K");
-  if ("note" in cluster) process.stderr.write(`ayra-keys registry: ${cluster.note}\n`);
+  if ("note" in cluster && cluster.note) process.stderr.write(`ayra-keys registry: ${cluster.note}\n`);
   const rows = filterRegistry(buildRegistry({ keys, apiKeys: cluster.apiKeys }), filter, Date.now());
   process.stdout.write(
     renderRegistry(format, {
@@ -81,23 +81,27 @@ export async function runRegistry(flags: RegistryFlags): Promise<void> {
 }
 
 export function registryCommand(): Command {
-  return new Command("registry")
-    .description("List every key: who manages it, where it is used, when it expires and was last used")
-    .option("--format <format>", `${REGISTRY_FORMATS.join(", ")} (default: table on a terminal, else json)`)
-    .option("--expiring-within <duration>", "only keys that stop working within this time (e.g. 14d)")
-    .option("--unused-for <duration>", "only keys not used for this long (never used: counted from creation)")
-    .option("--unmanaged", "only keys no controller or Pulumi stack manages")
-    .option("--environment <env>", "only live or test keys")
-    .option("--owner <email>", "only keys whose owner is this address (case-insensitive)")
-    .option("--all", "include revoked and expired keys")
-    .option("--api-url <url>", "the keys API (default: $AYRA_API_URL)")
-    .option("--api-key-file <path>", "file holding a key with api_keys:read (default: $AYRA_API_KEY)")
-    .option("--kubeconfig <path>", "kubeconfig to read ApiKeys from (default: $KUBECONFIG, ~/.kube/config)")
-    .option("--context <name>", "kubeconfig context (default: current-context)")
-    .option("--no-cluster", "do not read ApiKeys; where used stays empty")
-    .addHelpText(
-      "after",
-      `
+  return (
+    new Command("registry")
+      .description("List every key: who manages it, where it is used, when it expires and was last used")
+      .option("--format <format>", `${REGISTRY_FORMATS.join(", ")} (default: table on a terminal, else json)`)
+      .option("--expiring-within <duration>", "only keys that stop working within this time (e.g. 14d)")
+      .option(
+        "--unused-for <duration>",
+        "only keys not used for this long (never used: counted from creation)",
+      )
+      .option("--unmanaged", "only keys no controller or Pulumi stack manages")
+      .option("--environment <env>", "only live or test keys")
+      .option("--owner <email>", "only keys whose owner is this address (case-insensitive)")
+      .option("--all", "include revoked and expired keys")
+      .option("--api-url <url>", "the keys API (default: $AYRA_API_URL)")
+      .option("--api-key-file <path>", "file holding a key with api_keys:read (default: $AYRA_API_KEY)")
+      .option("--kubeconfig <path>", "kubeconfig to read ApiKeys from (default: $KUBECONFIG, ~/.kube/config)")
+      .option("--context <name>", "kubeconfig context (default: current-context)")
+      .option("--no-cluster", "do not read ApiKeys; where used stays empty")
+      .addHelpText(
+        "after",
+        `
 Examples:
   ayra-keys registry
   ayra-keys registry --expiring-within 14d --environment live
@@ -107,14 +111,17 @@ Examples:
 
 Exit codes: 0 listed (possibly no rows), 1 the keys API failed, 2 a bad flag.
 Without a reachable cluster the rows still come, with a note on stderr.`,
-    )
-    .action(async (flags: RegistryFlags) => {
-      try {
-        await runRegistry(flags);
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        process.stderr.write(`ayra-keys registry: ${error.message}\n`);
-        process.exitCode = REGISTRY_EXIT.usage;
-      }
-    });
+      )
+      // Commander's own usage errors (an unknown option, a stray argument) exit 2 like a bad flag value.
+      .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+      .action(async (flags: RegistryFlags) => {
+        try {
+          await runRegistry(flags);
+        } catch (error) {
+          if (!(error instanceof UsageError)) throw error;
+          process.stderr.write(`ayra-keys registry: ${error.message}\n`);
+          process.exitCode = REGISTRY_EXIT.usage;
+        }
+      })
+  );
 }

@@ -35,7 +35,7 @@ export async function runReminders(flags: RemindersFlags): Promise<void> {
       `${JSON.stringify(flags.environment)} is not an environment; use live or test`,
     );
   const [keys, cluster] = await Promise.all([readAllKeys(flags, () => undefined), readClusterApiKeys(flags)]);
-  if ("note" in cluster) process.stderr.write(`ayra-keys reminders: ${cluster.note}\n`);
+  if ("note" in cluster && cluster.note) process.stderr.write(`ayra-keys reminders: ${cluster.note}\n`);
   const rows = filterRegistry(
     buildRegistry({ keys, apiKeys: cluster.apiKeys }),
     flags.environment ? { environment: flags.environment } : {},
@@ -66,22 +66,23 @@ export async function runReminders(flags: RemindersFlags): Promise<void> {
 }
 
 export function remindersCommand(): Command {
-  return new Command("reminders")
-    .description(
-      "Write an iCalendar file with an event and an alarm before each key's expiry and scheduled revocation",
-    )
-    .option("--ics <file>", "the .ics file to write (- for standard output)")
-    .option("--lead <duration>", "how long before each event the alarm goes off", DEFAULT_LEAD)
-    .option("--environment <env>", "only live or test keys")
-    .option("--output <format>", "text or json: the summary line")
-    .option("--api-url <url>", "the keys API (default: $AYRA_API_URL)")
-    .option("--api-key-file <path>", "file holding a key with api_keys:read (default: $AYRA_API_KEY)")
-    .option("--kubeconfig <path>", "kubeconfig to read ApiKeys from, for where each key is used")
-    .option("--context <name>", "kubeconfig context (default: current-context)")
-    .option("--no-cluster", "do not read ApiKeys")
-    .addHelpText(
-      "after",
-      `
+  return (
+    new Command("reminders")
+      .description(
+        "Write an iCalendar file with an event and an alarm before each key's expiry and scheduled revocation",
+      )
+      .option("--ics <file>", "the .ics file to write (- for standard output)")
+      .option("--lead <duration>", "how long before each event the alarm goes off", DEFAULT_LEAD)
+      .option("--environment <env>", "only live or test keys")
+      .option("--output <format>", "text or json: the summary line")
+      .option("--api-url <url>", "the keys API (default: $AYRA_API_URL)")
+      .option("--api-key-file <path>", "file holding a key with api_keys:read (default: $AYRA_API_KEY)")
+      .option("--kubeconfig <path>", "kubeconfig to read ApiKeys from, for where each key is used")
+      .option("--context <name>", "kubeconfig context (default: current-context)")
+      .option("--no-cluster", "do not read ApiKeys")
+      .addHelpText(
+        "after",
+        `
 Examples:
   ayra-keys reminders --ics keys.ics
   ayra-keys reminders --ics keys.ics --lead 30d --environment live
@@ -90,14 +91,17 @@ Examples:
 Each event's UID is <key id>-expiry@ayra-keys or <key id>-revocation@ayra-keys: importing a newer file updates
 the events instead of duplicating them.
 Exit codes: 0 written, 1 the keys API failed or the file could not be written, 2 a bad flag.`,
-    )
-    .action(async (flags: RemindersFlags) => {
-      try {
-        await runReminders(flags);
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        process.stderr.write(`ayra-keys reminders: ${error.message}\n`);
-        process.exitCode = 2;
-      }
-    });
+      )
+      // Commander's own usage errors (an unknown option, a stray argument) exit 2 like a bad flag value.
+      .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+      .action(async (flags: RemindersFlags) => {
+        try {
+          await runReminders(flags);
+        } catch (error) {
+          if (!(error instanceof UsageError)) throw error;
+          process.stderr.write(`ayra-keys reminders: ${error.message}\n`);
+          process.exitCode = 2;
+        }
+      })
+  );
 }
