@@ -44,7 +44,7 @@ export interface Fixture {
   };
   webUid: string;
   pulumiSlot: string;
-  /** Creation time the service recorded for the backdated keys. */
+  /** The expiry the service recorded for the keys that have one. */
   expires: { web: string; pulumi: string };
   scheduledAt: string;
   close(): Promise<void>;
