@@ -60,7 +60,7 @@ function humanCells(row: RegistryRow): string[] {
     row.environment,
     row.scopes.join(","),
     date(row.created_at),
-    row.status === "expiring" ? `${date(stops)} (ending)` : date(stops),
+    stops !== null && stops === row.expiring_at ? `${date(stops)} (ending)` : date(stops),
     date(row.last_rotated_at),
     row.last_used_at === null ? "never" : date(row.last_used_at),
     row.owner ?? "-",

@@ -5,7 +5,7 @@ import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import type { ApiKey } from "../client/types.ts";
 import { escapeForDisplay } from "./display-text.ts";
-import { buildRegistry, type ClusterApiKey, filterRegistry } from "./registry.ts";
+import { buildRegistry, type ClusterApiKey, filterRegistry, keyDeadline } from "./registry.ts";
 import { registryCsv, registryMarkdown, registryTable } from "./registry-format.ts";
 
 const NOW = Date.parse("2026-06-01T00:00:00.000Z");
@@ -154,6 +154,16 @@ describe("buildRegistry", () => {
     { name: "--owner, case-insensitive", filter: { owner: "jane@example.COM" }, want: ["web"] },
   ])("filters $name", ({ filter, want }) => {
     expect(filterRegistry(rows, { ...filter }, NOW).map((r) => r.name)).toEqual(want);
+  });
+});
+
+describe("keyDeadline", () => {
+  it("is the earlier of the expiry and a scheduled end", () => {
+    expect(keyDeadline({ status: "active", expires_at: at(5), expiring_at: null })).toBe(at(5));
+    expect(keyDeadline({ status: "expiring", expires_at: at(9), expiring_at: at(3) })).toBe(at(3));
+    expect(keyDeadline({ status: "expiring", expires_at: at(2), expiring_at: at(3) })).toBe(at(2));
+    expect(keyDeadline({ status: "expiring", expires_at: null, expiring_at: at(3) })).toBe(at(3));
+    expect(keyDeadline({ status: "active", expires_at: null, expiring_at: null })).toBeNull();
   });
 });
 

@@ -128,10 +128,12 @@ function whereUsed(a: ClusterApiKey, slot: SecretUse["slot"]): RegistryRow["wher
   };
 }
 
-/** The instant a key stops working unless renewed: its scheduled end when expiring, else its expiry. */
+/** The instant a key stops working unless renewed: the earlier of its expiry and, when expiring, its scheduled end. */
 export function keyDeadline(row: Pick<RegistryRow, "status" | "expires_at" | "expiring_at">): string | null {
-  if (row.status === "expiring" && row.expiring_at !== null) return row.expiring_at;
-  return row.expires_at;
+  const ends = row.status === "expiring" ? row.expiring_at : null;
+  if (ends === null) return row.expires_at;
+  if (row.expires_at === null) return ends;
+  return Date.parse(row.expires_at) < Date.parse(ends) ? row.expires_at : ends;
 }
 
 export interface RegistryFilter {
