@@ -5,6 +5,8 @@ import { controllerCommand } from "./commands/controller.ts";
 import { crdCommand } from "./commands/crd.ts";
 import { devCommand } from "./commands/dev.ts";
 import { keyringCommand } from "./commands/keyring.ts";
+import { registryCommand } from "./commands/registry.ts";
+import { remindersCommand } from "./commands/reminders.ts";
 import { reviewCommand } from "./commands/review.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { packageVersion } from "./version.ts";
@@ -24,5 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(controllerCommand());
   program.addCommand(crdCommand());
   program.addCommand(reviewCommand());
+  program.addCommand(registryCommand());
+  program.addCommand(remindersCommand());
   return program;
 }

@@ -1,0 +1,117 @@
+// Reads what the registry and the reminders are built from: every key from the keys API and, when a cluster
+// answers, every ApiKey. A cluster that cannot be read is a note, never a failure: the keys API is the record.
+import { createKeysClient } from "../../core/client/index.ts";
+import type { ApiKey } from "../../core/client/types.ts";
+import { parseDuration } from "../../core/domain/durations.ts";
+import type { ClusterApiKey } from "../../core/operations/registry.ts";
+import type { ApiKeyStatus } from "../../core/planner/types.ts";
+import { readApiKey } from "./controller.ts";
+
+/** A flag's value is wrong: the message names the flag; the command exits 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+  readonly flag: string;
+  constructor(flag: string, message: string) {
+    super(`${flag}: ${message}`);
+    this.flag = flag;
+  }
+}
+
+export function durationFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new UsageError(flag, error instanceof Error ? error.message : String(error));
+  }
+}
+
+export interface KeysSourceFlags {
+  apiUrl?: string;
+  apiKeyFile?: string;
+}
+
+export async function readAllKeys(flags: KeysSourceFlags, progress: (n: number) => void): Promise<ApiKey[]> {
+  const baseUrl = flags.apiUrl ?? process.env.AYRA_API_URL;
+  if (!baseUrl) throw new UsageError("--api-url", "no keys API: set AYRA_API_URL or pass --api-url");
+  const client = createKeysClient({
+    baseUrl,
+    apiKey: readApiKey(flags.apiKeyFile),
+    userAgent: "ayra-keys-cli",
+  });
+  const keys: ApiKey[] = [];
+  for await (const key of client.listAllKeys({ limit: 100 })) {
+    keys.push(key);
+    if (keys.length % 500 === 0) progress(keys.length);
+  }
+  return keys;
+}
+
+export interface ClusterFlags {
+  kubeconfig?: string;
+  context?: string;
+  /** commander's --no-cluster. */
+  cluster: boolean;
+}
+
+/** `note` says why no cluster was read, except when --no-cluster asked for that. */
+export type ClusterRead = { apiKeys: ClusterApiKey[] } | { apiKeys: undefined; note?: string };
+
+interface ApiKeyList {
+  metadata: { continue?: string };
+  items: {
+    metadata: { namespace: string; name: string; uid: string };
+    spec?: ClusterApiKey["spec"];
+    status?: ApiKeyStatus;
+  }[];
+}
+
+export async function readClusterApiKeys(flags: ClusterFlags): Promise<ClusterRead> {
+  if (!flags.cluster) return { apiKeys: undefined };
+  const { loadKubeAccess, isKubeconfigError } = await import("../../controller/kube/kubeconfig.ts");
+  const { KubeRest, KubeApiError } = await import("../../controller/kube/rest.ts");
+  const { paths } = await import("../../controller/reconcile/objects.ts");
+  let rest: InstanceType<typeof KubeRest>;
+  try {
+    rest = new KubeRest({
+      access: loadKubeAccess({ kubeconfig: flags.kubeconfig, context: flags.context }),
+      userAgent: "ayra-keys-cli",
+    });
+  } catch (error) {
+    if (isKubeconfigError(error))
+      return { apiKeys: undefined, note: `${error.message}; where used not shown` };
+    throw error;
+  }
+  try {
+    const apiKeys: ClusterApiKey[] = [];
+    let next: string | undefined;
+    do {
+      const page: ApiKeyList = await rest.request<ApiKeyList>({
+        method: "GET",
+        path: paths.apiKeys(),
+        query: { limit: 500, continue: next },
+        timeoutMs: 15_000,
+      });
+      for (const item of page.items)
+        apiKeys.push({
+          namespace: item.metadata.namespace,
+          name: item.metadata.name,
+          uid: item.metadata.uid,
+          spec: item.spec ?? {},
+          ...(item.status ? { status: item.status } : {}),
+        });
+      next = page.metadata.continue || undefined;
+    } while (next !== undefined);
+    return { apiKeys };
+  } catch (error) {
+    const why =
+      error instanceof KubeApiError
+        ? error.status === 404
+          ? "the ApiKey CRD is not installed"
+          : `listing ApiKeys answered ${error.status}`
+        : `the cluster at ${rest.server.origin} did not answer (${error instanceof Error ? error.message : String(error)})`;
+    return { apiKeys: undefined, note: `${why}; where used not shown` };
+  } finally {
+    rest.close();
+  }
+}
