@@ -111,6 +111,9 @@ export interface ListApiKeysQuery extends PageQuery {
 
 export interface ListAuditEventsQuery extends PageQuery {
   key_id?: string;
+  action?: AuditAction;
+  /** Inclusive: events created at or after this instant. */
+  created_after?: Timestamp;
 }
 
 export interface UsageQuery {

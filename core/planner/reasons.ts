@@ -33,6 +33,8 @@ export const REASONS = {
   PreviousKeyQuiet: "PreviousKeyQuiet",
   StatusStale: "StatusStale",
   KeyHygiene: "KeyHygiene",
+  // a revoked or expired key of this ApiKey's is still presented to the keys service
+  RevokedKeyInUse: "RevokedKeyInUse",
   // waiting
   Ready: "Ready",
   WaitingForKeyFacts: "WaitingForKeyFacts",
