@@ -45,6 +45,7 @@ describe("the shipped alert rules", () => {
       "AyraKeysNoControllerLeader",
       "AyraKeysReconcileErrorsRising",
       "AyraKeysAuthenticationFailureSpike",
+      "AyraKeysRevokedKeyInUse",
     ]);
   });
 
