@@ -44,6 +44,7 @@ describe("the shipped alert rules", () => {
       "AyraKeysRevocationFailing",
       "AyraKeysNoControllerLeader",
       "AyraKeysReconcileErrorsRising",
+      "AyraKeysNewKeyNotAdopted",
       "AyraKeysAuthenticationFailureSpike",
       "AyraKeysRevokedKeyInUse",
     ]);

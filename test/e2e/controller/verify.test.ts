@@ -67,6 +67,10 @@ describe("verify after rotation", () => {
     expect(warning.message).toContain(newId);
     expect(warning.message).toContain(oldId);
 
+    // Counted for the alert rule (AyraKeysNewKeyNotAdopted).
+    const metrics = await (await fetch(`${ctl.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ayra_keys_controller_warnings_total\{reason="NewKeyNotAdopted"\} 1$/m);
+
     // Never revoked early: the keys service revoked it at its grace deadline, not the controller before.
     const revoked = (await ks.call("GET", `/v1/api_keys/${oldId}`, { key: ks.adminKey })).body;
     expect(revoked.status).toBe("revoked");
