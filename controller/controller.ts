@@ -28,6 +28,7 @@ import { realTimers, type Timers } from "./runtime/clock.ts";
 import { WorkQueue } from "./runtime/work-queue.ts";
 import { startHealth } from "./wiring/health.ts";
 import { startReconcileLoop } from "./wiring/reconcile-loop.ts";
+import { watchRevokedUse } from "./wiring/revoked-use.ts";
 import { createWatches } from "./wiring/watches.ts";
 export interface ControllerOptions {
   access: KubeAccess;
@@ -154,9 +155,19 @@ export async function startController(options: ControllerOptions): Promise<Runni
     [KEY_METADATA.cluster]: clusterId,
   };
   if (namespace) driftMetadata[KEY_METADATA.namespace] = namespace;
+  const revokedUse = watchRevokedUse({
+    keys,
+    facts,
+    watches,
+    events,
+    clusterId,
+    timers,
+    logger,
+  });
   const drift = new DriftWatcher({
     client: keys,
     facts,
+    auditPage: () => revokedUse.pass(),
     metadata: driftMetadata,
     intervalMs: options.driftIntervalMs ?? 300_000,
     timers,

@@ -106,7 +106,15 @@ export function createControllerMetrics() {
       help: "1 while this replica holds the leader lease, else 0.",
       registers: [registry],
     }),
+    warnings: new Counter({
+      name: "ayra_keys_controller_warnings_total",
+      help: "Warning Events recorded on ApiKeys, by reason.",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
   };
+  // Present from the start at 0, so an alert sees the first one as an increase.
+  m.warnings.inc({ reason: "NewKeyNotAdopted" }, 0);
   return m;
 }
 

@@ -1,5 +1,5 @@
-// Drift detection (promise 5): one full list at start, then one `updated_after` list per drift interval —
-// the only keys-API traffic of an idle controller. Keys revoked or expired out of band, and strays, are
+// Drift detection (promise 5): one full list at start, then one `updated_after` list and one incremental
+// page of audit events per drift interval — the only keys-API traffic of an idle controller. Keys revoked or expired out of band, and strays, are
 // handed to `onChange` so their ApiKeys are reconciled.
 import type { Logger } from "pino";
 import type { KeysClient } from "../../core/client/index.ts";
@@ -16,6 +16,8 @@ export interface DriftOptions {
   timers: Timers;
   logger: Logger;
   onChange: (changed: ApiKey[]) => void;
+  /** The one incremental page of audit events per interval (revoked keys still presented), after the list. */
+  auditPage?: () => Promise<void>;
 }
 
 export class DriftWatcher {
@@ -50,6 +52,10 @@ export class DriftWatcher {
     this.lastPassAt = this.#o.timers.now();
     this.passes++;
     if (changed.length > 0) this.#o.onChange(changed);
+    // Its failure is logged, not the pass's: the key list above stands, and the next page resumes.
+    await this.#o.auditPage?.().catch((error: unknown) => {
+      this.#o.logger.warn({ err: error }, "keys-API audit page failed");
+    });
   }
 
   /** Runs the first pass now (retrying every second until it answers), then one per interval. */

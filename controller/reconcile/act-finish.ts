@@ -21,7 +21,10 @@ export function target(obj: ApiKeyObject) {
 }
 
 export function announce(deps: ReconcileDeps, obj: ApiKeyObject, notices: readonly Notice[]): void {
-  for (const n of notices) deps.events.record(target(obj), n.type, n.reason, n.message);
+  for (const n of notices) {
+    deps.events.record(target(obj), n.type, n.reason, n.message);
+    if (n.type === "Warning") deps.metrics.warnings.inc({ reason: n.reason });
+  }
 }
 
 export async function writeStatus(

@@ -46,6 +46,7 @@ export async function act(
     case "dropPrevious":
       await rewriteSecret(deps, g, d.status, signal);
       await writeStatus(deps, obj, d.status, signal);
+      announce(deps, obj, d.notices);
       return CONTINUE;
     case "patchKey": {
       const updated = await deps.keys.updateKey(d.keyId, { name: d.name, metadata: d.metadata }, { signal });

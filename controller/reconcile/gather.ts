@@ -239,10 +239,17 @@ export async function gather(
   const { facts, values } = secretFacts(deps, obj, layout, secret);
   const needed = factsNeeded(obj.spec, status, now);
   const previous = status.previousKeys?.[0];
-  const [targets, previousUsage] = await Promise.all([
+  const current = status.keyId;
+  const [targets, previousUsage, currentUsage] = await Promise.all([
     needed.targets ? targetFacts(deps, obj, status.keyId, signal) : Promise.resolve(undefined),
     needed.previousUsage && previous !== undefined
       ? deps.keys.getUsage(previous.keyId, {}, { signal }).then((u) => ({
+          lastUsedAt: u.last_used_at === null ? null : Date.parse(u.last_used_at),
+          flushIntervalMs: u.flush_interval_seconds * 1000,
+        }))
+      : Promise.resolve(undefined),
+    needed.currentUsage && current !== undefined
+      ? deps.keys.getUsage(current, {}, { signal }).then((u) => ({
           lastUsedAt: u.last_used_at === null ? null : Date.parse(u.last_used_at),
           flushIntervalMs: u.flush_interval_seconds * 1000,
         }))
@@ -272,6 +279,7 @@ export async function gather(
     refusal: deps.refusals.of(uid, generation),
     targets,
     previousUsage,
+    currentUsage,
   };
   return { snapshot, obj, layout, secret, values };
 }

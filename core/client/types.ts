@@ -111,6 +111,9 @@ export interface ListApiKeysQuery extends PageQuery {
 
 export interface ListAuditEventsQuery extends PageQuery {
   key_id?: string;
+  action?: AuditAction;
+  /** Inclusive: events created at or after this instant. */
+  created_after?: Timestamp;
 }
 
 export interface UsageQuery {
@@ -145,7 +148,9 @@ export type AuditAction =
   | "api_key.revoked"
   | "api_key.revocation_scheduled"
   | "api_key.expired"
-  | "api_key.bootstrap";
+  | "api_key.bootstrap"
+  /** A revoked or expired key was presented (at most one event per key per minute; usage counts them all). */
+  | "api_key.revoked_key_used";
 
 export interface AuditEvent {
   id: string;

@@ -556,10 +556,86 @@ describe("plan", () => {
           { kind: "Deployment", name: "web", exists: true, restartedFor: "key_current", rolledOut: true },
         ],
         previousUsage: { lastUsedAt: T0 + DAY - 2 * 3_600_000, flushIntervalMs: 5 * SEC },
+        currentUsage: { lastUsedAt: T0 + DAY - 60_000, flushIntervalMs: 5 * SEC },
       }),
       action: "revokeKeys",
       why: REASONS.PreviousKeyQuiet,
       check: (d) => expect(d).toMatchObject({ keyIds: ["key_prev"], reason: "replaced" }),
+    },
+    {
+      name: "keeps a quiet previous key while no consumer has used the new key since the rotation",
+      given: snapshot({
+        specPatch: {
+          rotation: { every: "30d", gracePeriod: "7d", quietPeriod: "1h" },
+          restartTargets: [{ kind: "Deployment", name: "web" }],
+        },
+        status: {
+          ...minted,
+          lastRotatedAt: iso(T0 + DAY - 3 * 3_600_000),
+          restartedFor: "key_current",
+          previousKeys: [{ keyId: "key_prev", redacted: "r", revokeAfter: iso(T0 + 5 * DAY) }],
+        },
+        targets: [
+          { kind: "Deployment", name: "web", exists: true, restartedFor: "key_current", rolledOut: true },
+        ],
+        previousUsage: { lastUsedAt: null, flushIntervalMs: 5 * SEC },
+        // Used once, before the rotation: that is not a consumer on the new key.
+        currentUsage: { lastUsedAt: T0 + DAY - 4 * 3_600_000, flushIntervalMs: 5 * SEC },
+      }),
+      action: "wait",
+      why: REASONS.Ready,
+    },
+    {
+      name: "warns when the grace period ends and the new key was never used (quietPeriod)",
+      given: snapshot({
+        specPatch: { rotation: { every: "30d", gracePeriod: "7d", quietPeriod: "1h" } },
+        status: {
+          ...minted,
+          lastRotatedAt: iso(T0 - 6 * DAY),
+          previousKeys: [{ keyId: "key_prev", redacted: "r", revokeAfter: iso(T0 + DAY) }],
+        },
+        currentUsage: { lastUsedAt: null, flushIntervalMs: 5 * SEC },
+      }),
+      action: "dropPrevious",
+      why: REASONS.GracePeriodOver,
+      check: (d) =>
+        expect(d).toMatchObject({
+          notices: [
+            {
+              type: "Warning",
+              reason: REASONS.NewKeyNotAdopted,
+              message: expect.stringContaining("key_current"),
+            },
+          ],
+        }),
+    },
+    {
+      name: "ends the grace period quietly when the new key is in use",
+      given: snapshot({
+        specPatch: { rotation: { every: "30d", gracePeriod: "7d", quietPeriod: "1h" } },
+        status: {
+          ...minted,
+          lastRotatedAt: iso(T0 - 6 * DAY),
+          previousKeys: [{ keyId: "key_prev", redacted: "r", revokeAfter: iso(T0 + DAY) }],
+        },
+        currentUsage: { lastUsedAt: T0 - 5 * DAY, flushIntervalMs: 5 * SEC },
+      }),
+      action: "dropPrevious",
+      why: REASONS.GracePeriodOver,
+      check: (d) => expect(d).toMatchObject({ notices: [] }),
+    },
+    {
+      name: "ends the grace period without a usage verdict when no quietPeriod is set",
+      given: snapshot({
+        status: {
+          ...minted,
+          lastRotatedAt: iso(T0 - 6 * DAY),
+          previousKeys: [{ keyId: "key_prev", redacted: "r", revokeAfter: iso(T0 + DAY) }],
+        },
+      }),
+      action: "dropPrevious",
+      why: REASONS.GracePeriodOver,
+      check: (d) => expect(d).toMatchObject({ notices: [] }),
     },
     {
       name: "keeps a previous key that is quiet while a target is still rolling out",
@@ -689,6 +765,7 @@ describe("factsNeeded", () => {
       status: inGrace,
       now: T0,
       expected: true,
+      current: true,
     },
     {
       name: "reads nothing without a quietPeriod",
@@ -696,13 +773,15 @@ describe("factsNeeded", () => {
       status: inGrace,
       now: T0,
       expected: false,
+      current: false,
     },
     {
-      name: "reads nothing after the grace period",
+      name: "reads only the new key's usage once the grace period is over, while the previous key is kept",
       spec: { rotation: { quietPeriod: "1h" } },
       status: inGrace,
       now: T0 + 2 * DAY,
       expected: false,
+      current: true,
     },
     {
       name: "reads nothing outside a grace period",
@@ -710,8 +789,13 @@ describe("factsNeeded", () => {
       status: minted,
       now: T0,
       expected: false,
+      current: false,
     },
-  ])("$name", ({ spec: s, status, now, expected }) => {
-    expect(factsNeeded(s, status, now)).toEqual({ targets: expected, previousUsage: expected });
+  ])("$name", ({ spec: s, status, now, expected, current }) => {
+    expect(factsNeeded(s, status, now)).toEqual({
+      targets: expected,
+      previousUsage: expected,
+      currentUsage: current,
+    });
   });
 });

@@ -292,6 +292,8 @@ export function factsNeeded(spec: unknown, status: ApiKeyStatus, now: number): F
   const rotation = typeof spec === "object" && spec !== null ? (spec as KeySpec).rotation : undefined;
   const previous = status.previousKeys?.[0];
   const inGrace = previous !== undefined && Date.parse(previous.revokeAfter) > now;
-  const quiet = inGrace && typeof rotation?.quietPeriod === "string";
-  return { targets: quiet, previousUsage: quiet };
+  const hasQuiet = typeof rotation?.quietPeriod === "string";
+  const quiet = inGrace && hasQuiet;
+  // Until the previous key leaves (also at the end of its grace): was the new key picked up?
+  return { targets: quiet, previousUsage: quiet, currentUsage: previous !== undefined && hasQuiet };
 }

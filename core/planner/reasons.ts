@@ -33,6 +33,10 @@ export const REASONS = {
   PreviousKeyQuiet: "PreviousKeyQuiet",
   StatusStale: "StatusStale",
   KeyHygiene: "KeyHygiene",
+  // a revoked or expired key of this ApiKey's is still presented to the keys service
+  RevokedKeyInUse: "RevokedKeyInUse",
+  // the grace period ended and no consumer ever used the new key (quietPeriod keys only)
+  NewKeyNotAdopted: "NewKeyNotAdopted",
   // waiting
   Ready: "Ready",
   WaitingForKeyFacts: "WaitingForKeyFacts",

@@ -146,6 +146,11 @@ export interface Snapshot {
   targets: TargetFacts[] | undefined;
   /** The previous key's usage, gathered only in a grace period with a quietPeriod. */
   previousUsage: { lastUsedAt: number | null; flushIntervalMs: number } | undefined;
+  /**
+   * The current key's usage, gathered only while a previous key is kept and a quietPeriod is set: has any
+   * consumer picked the new key up since the rotation?
+   */
+  currentUsage?: { lastUsedAt: number | null; flushIntervalMs: number } | undefined;
 }
 
 /** A mint the planner asks for: everything act sends, fixed here so a retry sends the same request. */
@@ -216,7 +221,7 @@ export type Decision =
       metadata: Record<string, string>;
     }
   | { action: "repairSecret"; why: Reason; status: ApiKeyStatus; notices: Notice[] }
-  | { action: "dropPrevious"; why: Reason; status: ApiKeyStatus }
+  | { action: "dropPrevious"; why: Reason; status: ApiKeyStatus; notices: Notice[] }
   | {
       action: "restartTargets";
       why: Reason;
@@ -231,4 +236,5 @@ export type Decision =
 export interface FactsNeeded {
   targets: boolean;
   previousUsage: boolean;
+  currentUsage: boolean;
 }

@@ -76,10 +76,34 @@ export const secretDrift: ValidCheck = (ctx) =>
 
 export const graceOver: ValidCheck = (ctx) => {
   const over = ctx.previous.filter((p) => Date.parse(p.revokeAfter) <= ctx.now).map((p) => p.keyId);
-  return over.length > 0
-    ? { action: "dropPrevious", why: REASONS.GracePeriodOver, status: withoutPrevious(ctx, over) }
-    : undefined;
+  if (over.length === 0) return undefined;
+  const notices: Notice[] = [];
+  if (newKeyAdopted(ctx) === false)
+    notices.push({
+      type: "Warning",
+      reason: REASONS.NewKeyNotAdopted,
+      message:
+        `The grace period of previous key ${over.join(", ")} is over, but no consumer has used the new key ` +
+        `${(ctx.current as KeyRecord).id} since the rotation at ${ctx.status.lastRotatedAt}: check that they read the Secret again.`,
+    });
+  return {
+    action: "dropPrevious",
+    why: REASONS.GracePeriodOver,
+    status: withoutPrevious(ctx, over),
+    notices,
+  };
 };
+
+/**
+ * Has a consumer used the current key since the rotation? Undefined when not known (usage is read only
+ * for keys with a quietPeriod while a previous key is kept).
+ */
+export function newKeyAdopted(ctx: ValidContext): boolean | undefined {
+  const usage = ctx.s.currentUsage;
+  const rotatedAt = ctx.status.lastRotatedAt;
+  if (usage === undefined || rotatedAt === undefined) return undefined;
+  return usage.lastUsedAt !== null && usage.lastUsedAt >= Date.parse(rotatedAt);
+}
 
 export const restartTargets: ValidCheck = (ctx) => {
   const targets = ctx.spec.restartTargets ?? [];
@@ -111,10 +135,13 @@ export const previousKeyQuiet: ValidCheck = (ctx) => {
   const previous = ctx.previous[0];
   const keyId = (ctx.current as KeyRecord).id;
   if (previous === undefined || ctx.s.targets === undefined) return undefined;
+  // Quiet is not enough: the old key may be quiet because nothing runs at all. Only once the new key is seen
+  // in use is the old one revoked early; otherwise it lasts its grace period.
+  if (newKeyAdopted(ctx) !== true) return undefined;
   if (!ctx.s.targets.every((t) => !t.exists || (t.rolledOut && t.restartedFor === keyId))) return undefined;
   const at = quietAt(ctx);
   if (at === undefined || at > ctx.now) return undefined;
-  const message = `Revoked previous key ${previous.keyId} early: unused for the quiet period and every restart target rolled out.`;
+  const message = `Revoked previous key ${previous.keyId} early: unused for the quiet period, the new key in use, and every restart target rolled out.`;
   return {
     action: "revokeKeys",
     why: REASONS.PreviousKeyQuiet,

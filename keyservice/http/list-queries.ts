@@ -1,10 +1,22 @@
 // Query strings of the read routes, parsed and checked here (every refusal names the parameter and the
 // rule), and the opaque cursors of their pages: the service sees typed filters and positions only.
+import type { AuditAction } from "../../core/client/types.ts";
 import { isEnvironment } from "../../core/domain/index.ts";
 import type { KeyStatus } from "../keys/key-record.ts";
 import type { AuditListQuery, KeyListQuery, Page, UsageQuery } from "../service/key-queries.ts";
 import { ApiError } from "./api-error.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
+
+const AUDIT_ACTIONS: readonly AuditAction[] = [
+  "api_key.created",
+  "api_key.updated",
+  "api_key.rolled",
+  "api_key.revoked",
+  "api_key.revocation_scheduled",
+  "api_key.expired",
+  "api_key.bootstrap",
+  "api_key.revoked_key_used",
+];
 
 const STATUSES: readonly KeyStatus[] = ["active", "expiring", "expired", "revoked"];
 
@@ -67,12 +79,22 @@ export function parseKeyListQuery(params: URLSearchParams): ParsedList<KeyListQu
 export function parseAuditListQuery(params: URLSearchParams): ParsedList<AuditListQuery> {
   const limit = parseLimit(params.get("limit"));
   const keyId = params.get("key_id") ?? undefined;
-  const fingerprint = JSON.stringify(["audit", keyId]);
+  const action = params.get("action") ?? undefined;
+  if (action !== undefined && !AUDIT_ACTIONS.includes(action as AuditAction))
+    throw new ApiError("invalid_filter", `action must be one of ${AUDIT_ACTIONS.join(", ")}.`, {
+      param: "action",
+    });
+  const createdAfterText = params.get("created_after");
+  const createdAfter =
+    createdAfterText === null ? undefined : parseTimeFilter(createdAfterText, "created_after");
+  const fingerprint = JSON.stringify(["audit", keyId, action, createdAfter]);
   const startingAfter = params.get("starting_after");
   return {
     query: {
       limit,
       keyId,
+      action,
+      createdAfter,
       after: startingAfter === null ? undefined : decodeCursor(startingAfter, fingerprint),
     },
     fingerprint,

@@ -6,9 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import { isUsable, type KeyRecord } from "../keys/key-record.ts";
-import { lookupKey } from "../service/authenticator.ts";
+import { lookupKey, type OnRefusedKey } from "../service/authenticator.ts";
 import type { RequestContext, ServiceDeps } from "../service/context.ts";
 import type { WindowRateLimiter } from "../service/rate-limiter.ts";
+import { refusedKeyPresented } from "../service/refused-keys.ts";
 import { ServiceError } from "../service/service-error.ts";
 import { ApiError, fromServiceError } from "./api-error.ts";
 import type { ClientAddressResolver } from "./client-address.ts";
@@ -77,7 +78,14 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
         retryAfterSeconds: 1,
       });
     const ip = options.clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
-    const authenticated = authenticate(req, headers, ip ?? "unknown");
+    const authenticated = authenticate(req, headers, ip ?? "unknown", (record) =>
+      refusedKeyPresented(deps, record, {
+        via: "authentication",
+        requestId,
+        ip: ip ?? null,
+        actorKeyId: null,
+      }),
+    );
     const principal = authenticated instanceof Promise ? await authenticated : authenticated;
     const body = route.body ? await readJsonBody(req, options.maxBodyBytes) : undefined;
     const ctx: RequestContext = {
@@ -119,6 +127,7 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
     req: IncomingMessage,
     headers: Record<string, string>,
     address: string,
+    onRefused: OnRefusedKey,
   ): KeyRecord | Promise<KeyRecord> {
     const now = deps.now();
     const header = req.headers.authorization;
@@ -126,7 +135,7 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
       deps.metrics.authenticationFailures.inc({ reason: "missing" });
       throw new ApiError("missing_api_key", "Authenticate with an Authorization: Bearer sk_… header.");
     }
-    const found = principalFor(req, header, now);
+    const found = principalFor(req, header, now, onRefused);
     return found instanceof Promise
       ? found.then((principal) => admit(req, headers, principal, address, now))
       : admit(req, headers, found, address, now);
@@ -176,6 +185,7 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
     req: IncomingMessage,
     header: string,
     now: number,
+    onRefused: OnRefusedKey,
   ): KeyRecord | undefined | Promise<KeyRecord | undefined> {
     const memo = lastBearer.get(req.socket);
     if (memo?.header === header) {
@@ -183,7 +193,7 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
       if (cached && isUsable(cached, now)) return cached;
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return m?.[1] ? lookupKey(deps, m[1]) : undefined;
+    return m?.[1] ? lookupKey(deps, m[1], onRefused) : undefined;
   }
 
   function idempotencyKeyOf(req: IncomingMessage): string | undefined {

@@ -6,6 +6,7 @@ import { lookupKey } from "./authenticator.ts";
 import { canSeeEnvironment, requireRead } from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
 import type { OperationResult } from "./idempotency.ts";
+import { refusedKeyPresented } from "./refused-keys.ts";
 
 const INACTIVE: OperationResult = Object.freeze({ status: 200, body: Object.freeze({ active: false }) });
 
@@ -15,7 +16,16 @@ export function introspect(
   presented: string,
 ): OperationResult | Promise<OperationResult> {
   requireRead(ctx.principal);
-  const found = lookupKey(deps, presented);
+  const found = lookupKey(deps, presented, (record) => {
+    // Only a key the asker could see: a test key learns nothing of live keys, not even through counts.
+    if (canSeeEnvironment(ctx.principal, record.environment))
+      refusedKeyPresented(deps, record, {
+        via: "introspection",
+        requestId: ctx.requestId,
+        ip: ctx.ip,
+        actorKeyId: ctx.principal.id,
+      });
+  });
   return found instanceof Promise
     ? found.then((record) => answer(deps, ctx, record))
     : answer(deps, ctx, found);

@@ -7,6 +7,7 @@ import type { SqlValue } from "../store/database.ts";
 import { auditEventToApi } from "./audit-log.ts";
 import { canSeeEnvironment, requireEnvironment, requireRead, visibleKey } from "./authorize.ts";
 import type { RequestContext, ServiceDeps } from "./context.ts";
+import { refusedAttemptsOf } from "./refused-keys.ts";
 import { applyDeadlines } from "./sweeper.ts";
 
 /** Where a page ended: the sort time and id of its last item. */
@@ -34,6 +35,9 @@ export interface KeyListQuery {
 export interface AuditListQuery {
   limit: number;
   keyId?: string;
+  action?: string;
+  /** Events created at or after this instant (ms). */
+  createdAfter?: number;
   after?: Position;
 }
 
@@ -99,10 +103,13 @@ export async function keyUsage(
     "SELECT hour, count FROM usage_hourly WHERE key_id = $1 AND hour >= $2 AND hour <= $3 ORDER BY hour",
     [id, since - (since % 3_600_000), until],
   );
+  const refused = await refusedAttemptsOf(deps.db, id);
   return {
     object: "api_key_usage",
     id,
     last_used_at: key.lastUsedAt === null ? null : new Date(key.lastUsedAt).toISOString(),
+    revoked_attempts: refused.count,
+    last_revoked_attempt_at: refused.lastAt === null ? null : new Date(refused.lastAt).toISOString(),
     flush_interval_seconds: deps.flushIntervalMs / 1000,
     hourly: rows.map((r) => ({ hour: new Date(Number(r.hour)).toISOString(), count: Number(r.count) })),
   };
@@ -114,7 +121,7 @@ export async function listAuditPage(
   query: AuditListQuery,
 ): Promise<Page> {
   requireRead(ctx.principal);
-  const { limit, keyId, after } = query;
+  const { limit, keyId, action, createdAfter, after } = query;
   // A test key sees the events of test keys only, and not who caused them when that was a live key.
   const testOnly = !canSeeEnvironment(ctx.principal, "live");
   const where: string[] = [];
@@ -122,6 +129,14 @@ export async function listAuditPage(
   if (keyId !== undefined) {
     params.push(keyId);
     where.push(`e.target_key_id = $${params.length}`);
+  }
+  if (action !== undefined) {
+    params.push(action);
+    where.push(`e.action = $${params.length}`);
+  }
+  if (createdAfter !== undefined) {
+    params.push(createdAfter);
+    where.push(`e.created_at >= $${params.length}`);
   }
   if (testOnly) where.push("target.environment = 'test'");
   if (after) {

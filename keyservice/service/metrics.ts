@@ -16,6 +16,8 @@ export interface ServiceMetrics {
   introspections: Counter<"active">;
   keys: Gauge<"environment" | "status">;
   authenticationFailures: Counter<"reason">;
+  /** Revoked or expired keys presented (status: revoked, expired); each is also an authentication failure. */
+  revokedKeyAttempts: Counter<"status">;
   /** Counts and times one request; label children are cached, so the hot path does no label hashing. */
   observeRequest(route: string, method: string, status: number, seconds: number): void;
 }
@@ -47,6 +49,14 @@ export function createMetrics(options: MetricsOptions): ServiceMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  const revokedKeyAttempts = new Counter({
+    name: "ayra_keys_service_revoked_key_attempts_total",
+    help: "Presentations of a revoked or expired key (authentication or introspection), by the key's status.",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  // Both series exist from the start at 0, so an alert sees the first attempt as an increase.
+  for (const status of ["revoked", "expired"]) revokedKeyAttempts.inc({ status }, 0);
   // Bounded: route templates × methods × statuses.
   const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   const observeRequest = (route: string, method: string, status: number, seconds: number) => {
@@ -85,6 +95,7 @@ export function createMetrics(options: MetricsOptions): ServiceMetrics {
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
+    revokedKeyAttempts,
     introspections: new Counter({
       name: "ayra_keys_service_introspections_total",
       help: "Introspections by result.",

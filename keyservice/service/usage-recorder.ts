@@ -1,15 +1,19 @@
 // Usage counted in memory and written in batches: one transaction per flush interval, whatever the request
 // rate. last_used_at only ever moves forward, and never touches updated_at (usage is not a change of state).
 import type { Database } from "../store/database.ts";
+import { RefusedKeyRecorder } from "./refused-keys.ts";
 
 const HOUR_MS = 3_600_000;
 
 export class UsageRecorder {
   readonly #db: Database;
   #pending = new Map<string, { last: number; hours: Map<number, number> }>();
+  /** Revoked and expired keys still presented: counted and flushed alongside usage. */
+  readonly refused: RefusedKeyRecorder;
 
   constructor(db: Database) {
     this.#db = db;
+    this.refused = new RefusedKeyRecorder(db);
   }
 
   record(keyId: string, now: number): void {
@@ -29,6 +33,7 @@ export class UsageRecorder {
 
   /** Writes what was counted since the last flush; counts that fail to write are kept for the next one. */
   async flush(): Promise<void> {
+    await this.refused.flush();
     if (this.#pending.size === 0) return;
     const batch = this.#pending;
     this.#pending = new Map();

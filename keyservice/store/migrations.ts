@@ -137,6 +137,19 @@ const migrations: {
           ]);
     },
   },
+  {
+    version: 3,
+    name: "revoked and expired keys still presented",
+    // Kept apart from api_keys: an attempt is not a change of the key's state (updated_at never moves).
+    sql: [
+      `CREATE TABLE refused_key_attempts (
+        key_id TEXT PRIMARY KEY,
+        count BIGINT NOT NULL,
+        last_at BIGINT NOT NULL,
+        audited_at BIGINT
+      )`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

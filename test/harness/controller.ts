@@ -12,7 +12,7 @@ import type { SecretObject } from "../../controller/kube/types.ts";
 import type { ApiKeyObject } from "../../controller/reconcile/objects.ts";
 import { paths } from "../../controller/reconcile/objects.ts";
 import { adminKubeConfig, type ControlPlaneInfo } from "./control-plane.ts";
-import { startTestKeyService, type TestKeyService } from "./keys-service.ts";
+import { type Store, startTestKeyService, type TestKeyService } from "./keys-service.ts";
 import { KillSwitch } from "./kill-points.ts";
 import { createTestNamespace, type TestNamespace } from "./namespace.ts";
 import { type PassThroughProxy, startPassThroughProxy } from "./pass-through-proxy.ts";
@@ -314,11 +314,12 @@ export interface ControllerTestBed {
 export async function controllerTestBed(
   info: ControlPlaneInfo,
   namespacePrefix: string,
+  store: Store = "sqlite",
 ): Promise<ControllerTestBed> {
   const kc = adminKubeConfig(info);
   await ensureCrds(info, kc);
   const ns = await createTestNamespace(kc, namespacePrefix);
-  const ks = await startTestKeyService("sqlite");
+  const ks = await startTestKeyService(store);
   const kube = new KubeHelper(kc, ns.name);
   return {
     info,

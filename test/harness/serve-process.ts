@@ -86,6 +86,7 @@ const TABLES = [
   "idempotency",
   "audit_events",
   "usage_hourly",
+  "refused_key_attempts",
 ];
 
 /** Every row of the service's tables, in a stable order: equal dumps mean nothing was written. */

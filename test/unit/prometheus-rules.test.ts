@@ -44,7 +44,9 @@ describe("the shipped alert rules", () => {
       "AyraKeysRevocationFailing",
       "AyraKeysNoControllerLeader",
       "AyraKeysReconcileErrorsRising",
+      "AyraKeysNewKeyNotAdopted",
       "AyraKeysAuthenticationFailureSpike",
+      "AyraKeysRevokedKeyInUse",
     ]);
   });
 

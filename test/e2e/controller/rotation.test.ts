@@ -152,6 +152,12 @@ describe("rotation", () => {
         availableReplicas: 1,
       },
     });
+    // The restarted consumer presents the new key: only a new key seen in use lets the old one go early.
+    const fresh = await kube.secretValue("quiet");
+    expect(
+      (await ks.call("POST", "/v1/api_keys/introspect", { key: ks.adminKey, body: { key: fresh } })).body
+        .active,
+    ).toBe(true);
     const revoked = await waitFor(
       "the old key to be revoked early",
       async () => {

@@ -36,6 +36,10 @@ const MUTATIONS: Mutation[] = [
   { alert: "AyraKeysReconcileErrorsRising", from: "> 0.1", to: "> 0.04" },
   { alert: "AyraKeysAuthenticationFailureSpike", from: "for: 5m", to: "for: 4m" },
   { alert: "AyraKeysAuthenticationFailureSpike", from: "> 1", to: "> 0.4" },
+  { alert: "AyraKeysNewKeyNotAdopted", from: "[1h]", to: "[2h]" },
+  { alert: "AyraKeysRevokedKeyInUse", from: "for: 10m", to: "for: 9m" },
+  { alert: "AyraKeysRevokedKeyInUse", from: "for: 10m", to: "for: 11m" },
+  { alert: "AyraKeysRevokedKeyInUse", from: "[5m]", to: "[11m]" },
 ];
 
 function mutate(rules: string, m: Mutation): string {
@@ -62,7 +66,7 @@ describe("the shipped alert rules", () => {
   it("pass promtool check rules", async () => {
     const r = await promtool(["check", "rules", RULES]);
     expect(r, `${r.stdout}${r.stderr}`).toMatchObject({ code: 0 });
-    expect(r.stdout).toContain("SUCCESS: 7 rules found");
+    expect(r.stdout).toContain("SUCCESS: 9 rules found");
   });
 
   it("pass their promtool unit tests: each alert fires at its boundary and not one evaluation earlier", async () => {
