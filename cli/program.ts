@@ -4,8 +4,11 @@ import { backupCommand } from "./commands/backup.ts";
 import { controllerCommand } from "./commands/controller.ts";
 import { crdCommand } from "./commands/crd.ts";
 import { devCommand } from "./commands/dev.ts";
+import { incidentCommand } from "./commands/incident.ts";
 import { keyringCommand } from "./commands/keyring.ts";
 import { reviewCommand } from "./commands/review.ts";
+import { revokeCommand } from "./commands/revoke.ts";
+import { rotateCommand } from "./commands/rotate.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { packageVersion } from "./version.ts";
 
@@ -24,5 +27,6 @@ export function buildProgram(): Command {
   program.addCommand(controllerCommand());
   program.addCommand(crdCommand());
   program.addCommand(reviewCommand());
+  for (const c of [rotateCommand(), revokeCommand(), incidentCommand()]) program.addCommand(c);
   return program;
 }
