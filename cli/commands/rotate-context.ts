@@ -101,7 +101,7 @@ export async function openContext(flags: OpsFlags): Promise<OpsContext> {
     },
     progress(line) {
       // Progress is for people: on stderr, so stdout stays the result (and JSON stays parseable).
-      if (flags.output === "text" || process.stderr.isTTY) process.stderr.write(`${line}\n`);
+      process.stderr.write(`${line}\n`);
     },
     close() {
       rest?.close();
