@@ -6,6 +6,7 @@ import { crdCommand } from "./commands/crd.ts";
 import { devCommand } from "./commands/dev.ts";
 import { incidentCommand } from "./commands/incident.ts";
 import { keyringCommand } from "./commands/keyring.ts";
+import { offboardCommand } from "./commands/offboard.ts";
 import { reviewCommand } from "./commands/review.ts";
 import { revokeCommand } from "./commands/revoke.ts";
 import { rotateCommand } from "./commands/rotate.ts";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   program.addCommand(controllerCommand());
   program.addCommand(crdCommand());
   program.addCommand(reviewCommand());
-  for (const c of [rotateCommand(), revokeCommand(), incidentCommand()]) program.addCommand(c);
+  for (const c of [rotateCommand(), revokeCommand(), incidentCommand(), offboardCommand()])
+    program.addCommand(c);
   return program;
 }
