@@ -150,9 +150,14 @@ function describePlan(owner: string, plan: readonly OffboardItem[]): string {
   if (plan.length === 0) return `${owner} owns no working key.`;
   const lines = [`${owner} owns ${plan.reduce((n, i) => n + i.keys.length, 0)} working key(s):`];
   for (const item of plan) {
-    const ids = item.keys.map((k) => `${k.id} ${JSON.stringify(k.name)} ${k.redacted}`).join(", ");
+    const ids = item.keys
+      .map(
+        (k) =>
+          `${k.id} ${JSON.stringify(k.name)} ${k.redacted}${k.status === "active" ? "" : ` (${k.status})`}`,
+      )
+      .join(", ");
     lines.push(`  ${item.action.toUpperCase().padEnd(7)} ${ids}\n          ${item.why}`);
-    for (const c of item.commands) lines.push(`          $ ${c}`);
+    for (const c of item.commands) lines.push(`          ${c.startsWith("#") ? c : `$ ${c}`}`);
   }
   return lines.join("\n");
 }
