@@ -45,6 +45,10 @@ describe("NAME|ID", () => {
   it("takes the key found by id, or the one working key of that name", () => {
     expect(pickTarget(a.id, { byId: a, byName: [] })).toBe(a);
     expect(pickTarget("Web", { byId: undefined, byName: [a, fakeKey({ status: "revoked" })] })).toBe(a);
+    // Rotated: the old key is expiring under the same name; the name means the new one.
+    expect(pickTarget("Web", { byId: undefined, byName: [fakeKey({ ...b, status: "expiring" }), a] })).toBe(
+      a,
+    );
   });
   it("refuses an ambiguous name listing the candidates, an unknown one and an empty one", () => {
     const ambiguous = (() => {

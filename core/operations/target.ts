@@ -65,7 +65,8 @@ export function looksLikeKeyId(reference: string): boolean {
 
 /**
  * The one key `reference` names, among the keys found by id (at most one) and by exact name. Revoked and
- * expired keys answer to an id but never to a name: a name means the working key of that name.
+ * expired keys answer to an id but never to a name: a name means the working key of that name, the active one
+ * when a rotated key is still expiring under the same name.
  */
 export function pickTarget(
   reference: string,
@@ -75,7 +76,10 @@ export function pickTarget(
     throw new TargetError("empty", "NAME|ID is empty: give a key's id (key_…) or its exact name");
   if (found.byId) return found.byId;
   const live = found.byName.filter((k) => k.status === "active" || k.status === "expiring");
-  if (live.length === 1 && live[0]) return live[0];
+  // After a rotation the old key keeps its name while it is expiring: the name means the current one.
+  const active = live.filter((k) => k.status === "active");
+  const only = active.length === 1 ? active[0] : live.length === 1 ? live[0] : undefined;
+  if (only) return only;
   if (live.length > 1)
     throw new TargetError(
       "ambiguous",

@@ -127,6 +127,10 @@ describe("runbook commands on an ApiKey", () => {
     // The old key keeps working through the ApiKey's grace period.
     expect((await record(oldId)).status).toBe("expiring");
     expect(res.stderr).toMatch(/waiting for/);
+    // The old key keeps the name while it expires; the name now means the new key.
+    const again = await runCli(["rotate", "Checkout Web", "--dry-run", "--output", "json"], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).key.id).toBe(newId);
   });
 
   it("revoke without reason compromised is refused with the commands to run; incident replaces and revokes at once", async () => {
