@@ -190,4 +190,56 @@ describe.each(STORES)("runbook commands on %s", (store) => {
     expect(res.stdout).toContain(`pulumi refresh --yes --stack 'prod' --target '${urn}'`);
     expect(res.stdout).toContain(`pulumi up --stack 'prod' --target '${urn}'`);
   });
+  it("offboard revokes the owner's unused unmanaged keys only, refuses their Pulumi key, and leaves a key in use", async () => {
+    const owner = `carol-${store}@example.com`;
+    const unused = await createKey(ks, {
+      name: "Carol Export",
+      environment: "test",
+      scopes: ["agents:read"],
+      metadata: { owner },
+    });
+    const inUse = await createKey(ks, {
+      name: "Carol Sync",
+      environment: "test",
+      scopes: ["api_keys:read"],
+      metadata: { owner },
+    });
+    await ks.call("GET", "/v1/api_keys?limit=1", { key: inUse.secret });
+    await waitFor("the use to be recorded", async () => (await record(inUse.id)).last_used_at !== null);
+    const urn = `${URN}-carol`;
+    const pulumi = await createKey(ks, {
+      name: "Carol Pulumi",
+      environment: "test",
+      scopes: ["agents:read"],
+      metadata: {
+        owner,
+        managed_by: "ayra-keys-pulumi",
+        pulumi_urn: urn,
+        pulumi_stack: "urn:pulumi:prod::shop",
+      },
+    });
+    const other = await createKey(ks, {
+      name: "Dave Export",
+      environment: "test",
+      scopes: ["agents:read"],
+      metadata: { owner: `dave-${store}@example.com` },
+    });
+    const res = await runCli(["offboard", "--owner", owner.toUpperCase(), "--yes", "--output", "json"], env);
+    expect(res.code, res.stderr).toBe(3);
+    const out = JSON.parse(res.stdout);
+    expect(out.summary).toEqual({ revoked: 1, rotated: 0, refused: 1, review: 1, failed: 0 });
+    expect(
+      out.request_ids.some(
+        (r: { operation: string; request_id: string | null }) =>
+          r.operation === "revokeApiKey" && r.request_id,
+      ),
+    ).toBe(true);
+    expect(await record(unused.id)).toMatchObject({
+      status: "revoked",
+      revocation_reason: "employee_departure",
+    });
+    expect((await record(inUse.id)).status).toBe("active");
+    expect((await record(pulumi.id)).status).toBe("active");
+    expect(await record(other.id)).toMatchObject({ status: "active", updated_at: other.body.updated_at });
+  });
 });
