@@ -1,6 +1,7 @@
 // rotate, revoke and incident on an ApiKey: real kube-apiserver, real controller, real keys service. The CLI
 // only annotates the ApiKey (merge patch, spec untouched); --wait ends when the Secret names the new key and the
 // restart target has rolled out (no nodes here: the test writes the Deployment's status as its controller would).
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   type ControllerProcess,
@@ -144,6 +145,8 @@ describe("runbook commands on an ApiKey", () => {
     });
     const before = await kube.waitReady("orders");
     const oldId = before.status?.keyId ?? "";
+    const oldValue = (await kube.secretValue("orders")) ?? "";
+    expect(oldValue).not.toBe("");
 
     const refused = await runCli(["revoke", "Orders API", "--reason", "unused"], env);
     expect(refused.code).toBe(3);
@@ -169,5 +172,18 @@ describe("runbook commands on an ApiKey", () => {
     );
     const api = await kube.rest.get<Deployment>(deploymentPath("api"));
     expect(api.spec.template.metadata.annotations?.["keys.ayra.ai/restarted-for"]).toBe(now.status?.keyId);
+    // The report for support: the replacement, the audit trail with request ids; no key value (canary scan).
+    const text = await readFile(`${ks.dataDir}/incident.json`, "utf8");
+    const newValue = (await kube.secretValue("orders")) ?? "";
+    for (const value of [oldValue, newValue]) {
+      expect(text).not.toContain(value);
+      expect(res.stdout + res.stderr).not.toContain(value);
+    }
+    const report = JSON.parse(text);
+    expect(report.replacement_key_id).toBe(now.status?.keyId);
+    expect(report.key).toMatchObject({ id: oldId, status: "revoked", revocation_reason: "compromised" });
+    const revokedEvent = report.audit_events.find((e: { action: string }) => e.action === "api_key.revoked");
+    expect(revokedEvent?.request_id).toMatch(/\S/);
+    expect(report.usage.object).toBe("api_key_usage");
   });
 });
