@@ -186,4 +186,28 @@ describe("runbook commands on an ApiKey", () => {
     expect(revokedEvent?.request_id).toMatch(/\S/);
     expect(report.usage.object).toBe("api_key_usage");
   });
+  it("--wait gives up after --timeout with exit 4 while the rollout has not finished; a zero timeout is bad input", async () => {
+    await createWeb("slow");
+    await kube.createApiKey("slow", {
+      displayName: "Slow Rollout",
+      environment: "test",
+      scopes: ["agents:read"],
+      expiresAfter: "1h",
+      restartTargets: [{ kind: "Deployment", name: "slow" }],
+    });
+    const before = await kube.waitReady("slow");
+    const zero = await runCli(["rotate", "Slow Rollout", "--wait", "--timeout", "0s"], env);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--timeout/);
+    expect((await kube.apiKey("slow")).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    // Nobody plays the Deployment controller here: the restart never rolls out.
+    const res = await runCli(
+      ["rotate", "Slow Rollout", "--wait", "--timeout", "8s", "--output", "json"],
+      env,
+    );
+    expect(res.code, res.stderr).toBe(4);
+    const out = JSON.parse(res.stdout);
+    expect(out.wait.done).toBe(false);
+    expect(out.wait.waiting_for).toMatch(/Deployment\/slow to (roll out|be restarted)/);
+  });
 });
