@@ -4,10 +4,14 @@ import { backupCommand } from "./commands/backup.ts";
 import { controllerCommand } from "./commands/controller.ts";
 import { crdCommand } from "./commands/crd.ts";
 import { devCommand } from "./commands/dev.ts";
+import { incidentCommand } from "./commands/incident.ts";
 import { keyringCommand } from "./commands/keyring.ts";
+import { offboardCommand } from "./commands/offboard.ts";
 import { registryCommand } from "./commands/registry.ts";
 import { remindersCommand } from "./commands/reminders.ts";
 import { reviewCommand } from "./commands/review.ts";
+import { revokeCommand } from "./commands/revoke.ts";
+import { rotateCommand } from "./commands/rotate.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { packageVersion } from "./version.ts";
 
@@ -26,7 +30,14 @@ export function buildProgram(): Command {
   program.addCommand(controllerCommand());
   program.addCommand(crdCommand());
   program.addCommand(reviewCommand());
-  program.addCommand(registryCommand());
-  program.addCommand(remindersCommand());
+  for (const c of [
+    registryCommand(),
+    remindersCommand(),
+    rotateCommand(),
+    revokeCommand(),
+    incidentCommand(),
+    offboardCommand(),
+  ])
+    program.addCommand(c);
   return program;
 }
