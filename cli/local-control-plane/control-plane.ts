@@ -164,7 +164,8 @@ async function until(
   }
 }
 
-function readyz(server: string, token: string): Promise<boolean> {
+/** Whether kube-apiserver at `server` answers /readyz 200 to `token`. */
+export function readyz(server: string, token: string): Promise<boolean> {
   return new Promise((resolve) => {
     // The serving certificate is the one kube-apiserver made itself; it is only read after /readyz answers.
     const req = request(

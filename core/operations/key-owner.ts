@@ -27,7 +27,7 @@ const UNMANAGED: Unmanaged = { kind: "unmanaged" };
 
 /**
  * The owner a key's metadata names. A key that claims a manager but lacks the fields to find its owner
- * (namespace and name; stack and URN) is reported unmanaged: nothing could act on it through that manager.
+ * (namespace and name; a URN) is reported unmanaged: nothing could act on it through that manager.
  */
 export function keyOwner(metadata: Readonly<Record<string, string>> | null | undefined): KeyOwner {
   const managedBy = readKeyMetadata(metadata, "managedBy");
@@ -43,9 +43,11 @@ export function keyOwner(metadata: Readonly<Record<string, string>> | null | und
     return owner;
   }
   if (managedBy === MANAGED_BY.pulumi) {
-    const stack = readKeyMetadata(metadata, "pulumiStack");
     const urn = readKeyMetadata(metadata, "pulumiUrn");
-    if (!stack || !urn) return UNMANAGED;
+    if (!urn) return UNMANAGED;
+    // A URN names its stack and project (`urn:pulumi:<stack>::<project>::…`): enough when pulumi_stack is missing.
+    const stack = readKeyMetadata(metadata, "pulumiStack") || /^urn:pulumi:[^:]+::[^:]+/.exec(urn)?.[0];
+    if (!stack) return UNMANAGED;
     return { kind: "pulumi", stack, urn };
   }
   return UNMANAGED;

@@ -1,6 +1,6 @@
 // Which key a person means by NAME|ID, and who manages it. Pure: the shell fetches, this decides.
 import type { ApiKey } from "../client/types.ts";
-import { MANAGED_BY, readKeyMetadata } from "../keys/key-metadata.ts";
+import { keyOwner as ownerOf } from "./key-owner.ts";
 
 /** Who acts on a key: the controller (through its ApiKey), a Pulumi stack, or nobody (a person). */
 export type KeyOwner =
@@ -8,30 +8,20 @@ export type KeyOwner =
   | { kind: "pulumi"; stack: string | undefined; project: string | undefined; urn: string }
   | { kind: "unmanaged" };
 
-/** From the key's metadata (the provider's and controller's own vocabulary, legacy spellings included). */
+/** From the key's metadata, as core/operations/key-owner.ts reads it, with the stack's name and project apart. */
 export function keyOwner(key: Pick<ApiKey, "metadata">): KeyOwner {
-  const managedBy = readKeyMetadata(key.metadata, "managedBy");
-  if (managedBy === MANAGED_BY.controller) {
-    const namespace = readKeyMetadata(key.metadata, "namespace");
-    const name = readKeyMetadata(key.metadata, "name");
-    if (namespace && name)
-      return { kind: "controller", cluster: readKeyMetadata(key.metadata, "cluster"), namespace, name };
+  const owner = ownerOf(key.metadata);
+  switch (owner.kind) {
+    case "controller":
+      return { kind: "controller", cluster: owner.cluster, namespace: owner.namespace, name: owner.name };
+    case "pulumi": {
+      // pulumi_stack is `urn:pulumi:<stack>::<project>`, the start of every URN in that stack.
+      const match = /^urn:pulumi:([^:]+)::([^:]+)/.exec(owner.stack);
+      return { kind: "pulumi", stack: match?.[1], project: match?.[2], urn: owner.urn };
+    }
+    case "unmanaged":
+      return owner;
   }
-  if (managedBy === MANAGED_BY.pulumi) {
-    const urn = readKeyMetadata(key.metadata, "pulumiUrn");
-    if (urn) return { kind: "pulumi", ...stackOf(key.metadata, urn), urn };
-  }
-  return { kind: "unmanaged" };
-}
-
-// pulumi_stack is `urn:pulumi:<stack>::<project>`; a URN is `urn:pulumi:<stack>::<project>::<type>::<name>`.
-function stackOf(
-  metadata: Readonly<Record<string, string>>,
-  urn: string,
-): { stack: string | undefined; project: string | undefined } {
-  const source = readKeyMetadata(metadata, "pulumiStack") ?? urn;
-  const match = /^urn:pulumi:([^:]+)::([^:]+)/.exec(source);
-  return { stack: match?.[1], project: match?.[2] };
 }
 
 export function describeOwner(owner: KeyOwner): string {

@@ -3,10 +3,9 @@
 // validated for real (CRDs, CEL, RBAC, server-side apply), but no pod ever runs.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
-import { request } from "node:https";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { etcdArgs, kubeApiserverArgs } from "../../cli/local-control-plane/control-plane.ts";
+import { etcdArgs, kubeApiserverArgs, readyz } from "../../cli/local-control-plane/control-plane.ts";
 import type { CounterpartPaths } from "../counterparts/build.ts";
 import { type ClientCa, createClientCa, issueClientCertificate } from "./certificates.ts";
 import { freePort } from "./ports.ts";
@@ -102,22 +101,6 @@ export async function startControlPlane(paths: CounterpartPaths): Promise<Contro
     await stop();
     throw err;
   }
-}
-
-function readyz(server: string, token: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(
-      `${server}/readyz`,
-      { headers: { authorization: `Bearer ${token}` }, rejectUnauthorized: false, timeout: 2_000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-    req.end();
-  });
 }
 
 interface Identity {
