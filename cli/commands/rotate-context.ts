@@ -7,7 +7,8 @@ import { createKeysClient, isKeysApiError, type KeysClient } from "../../core/cl
 import type { ApiKey, RevocationReason } from "../../core/client/types.ts";
 import { DurationError, parseDuration } from "../../core/domain/durations.ts";
 import { ReasonError, type RunbookStep } from "../../core/operations/runbook.ts";
-import { looksLikeKeyId, pickTarget, TargetError } from "../../core/operations/target.ts";
+import { apiKeyServes, looksLikeKeyId, pickTarget, TargetError } from "../../core/operations/target.ts";
+import type { ApiKeyStatus } from "../../core/planner/types.ts";
 import { readApiKey } from "./controller.ts";
 
 /** Documented in docs/operations-runbooks.md; the same for every operating command. */
@@ -157,8 +158,14 @@ export async function carryOut(
     case "annotate": {
       const rest = await ctx.kube();
       const { paths } = await import("../../controller/reconcile/objects.ts");
+      const path = paths.apiKey(step.namespace, step.name);
+      const apiKey = await rest.get<{ status?: ApiKeyStatus }>(path);
+      if (!apiKeyServes(apiKey, options.keyId))
+        throw new UsageError(
+          `${options.keyId} names ApiKey ${step.namespace}/${step.name} in its metadata, but that ApiKey's status does not name the key: nothing was changed`,
+        );
       // GitOps-safe: only this annotation changes; spec and every other field stay as the source wrote them.
-      await rest.mergePatch(paths.apiKey(step.namespace, step.name), {
+      await rest.mergePatch(path, {
         metadata: { annotations: { [step.annotation]: step.value } },
       });
       return { step: "annotate", key_id: options.keyId, annotation: step.annotation, value: step.value };

@@ -9,7 +9,7 @@ import {
   refusalOf,
 } from "./runbook.ts";
 import { fakeKey } from "./runbook-fake-keys.ts";
-import { keyOwner, pickTarget, TargetError } from "./target.ts";
+import { apiKeyServes, keyOwner, pickTarget, TargetError } from "./target.ts";
 
 const now = new Date("2026-03-01T10:00:00.000Z");
 const controller = fakeKey({
@@ -109,5 +109,15 @@ describe("runbook plans", () => {
   it("reasons: the keys API's five, anything else refused by name", () => {
     expect(parseReason("employee_departure")).toBe("employee_departure");
     expect(() => parseReason("Compromised")).toThrow(ReasonError);
+  });
+});
+
+describe("an ApiKey serves a key", () => {
+  it("only when its status names the key, current or previous; the key's metadata is not enough", () => {
+    const status = { keyId: "key_new", previousKeys: [{ keyId: "key_old" }] };
+    expect(apiKeyServes({ status }, "key_new")).toBe(true);
+    expect(apiKeyServes({ status }, "key_old")).toBe(true);
+    expect(apiKeyServes({ status }, "key_forged")).toBe(false);
+    expect(apiKeyServes({}, "key_new")).toBe(false);
   });
 });

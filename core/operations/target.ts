@@ -90,3 +90,16 @@ export function pickTarget(
     found.byName,
   );
 }
+
+/**
+ * Whether an ApiKey provably serves a key: its status names the key, current or previous. A key's metadata is
+ * only its minter's word (anyone who may create keys could name another team's ApiKey there), while the status
+ * is the controller's alone; so a command acts on an ApiKey for a key only when the status says so.
+ */
+export function apiKeyServes(
+  apiKey: { status?: { keyId?: string; previousKeys?: readonly { keyId: string }[] } },
+  keyId: string,
+): boolean {
+  const status = apiKey.status;
+  return status?.keyId === keyId || (status?.previousKeys ?? []).some((p) => p.keyId === keyId);
+}

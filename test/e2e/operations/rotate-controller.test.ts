@@ -186,6 +186,44 @@ describe("runbook commands on an ApiKey", () => {
     expect(revokedEvent?.request_id).toMatch(/\S/);
     expect(report.usage.object).toBe("api_key_usage");
   });
+  it("never acts on an ApiKey that a key's metadata names but whose status does not name the key", async () => {
+    await kube.createApiKey("payroll", {
+      displayName: "Payroll",
+      environment: "test",
+      scopes: ["agents:read"],
+      expiresAfter: "1h",
+    });
+    const real = await kube.waitReady("payroll");
+    // Anyone who may create keys can write this metadata; it claims the payroll ApiKey. (Another cluster id and no
+    // uid, so the running controller does not revoke it as a stray of payroll before the command runs.)
+    const forged = await ks.call("POST", "/v1/api_keys", {
+      key: ks.adminKey,
+      body: {
+        name: "Forged",
+        environment: "test",
+        scopes: ["agents:read"],
+        metadata: {
+          managed_by: "ayra-keys-controller",
+          k8s_cluster: "elsewhere",
+          k8s_namespace: ns.name,
+          k8s_name: "payroll",
+        },
+      },
+    });
+    expect(forged.status).toBe(201);
+    const forgedId = (forged.body as { id: string }).id;
+
+    const res = await runCli(
+      ["incident", forgedId, "--no-wait", "--export", `${ks.dataDir}/forged.json`],
+      env,
+    );
+    expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(2);
+    expect(res.stderr).toContain("status does not name the key");
+    const after = await kube.apiKey("payroll");
+    expect(after.metadata.annotations?.["keys.ayra.ai/compromised"]).toBeUndefined();
+    expect((await record(real.status?.keyId ?? "")).status).toBe("active");
+  });
+
   it("--wait gives up after --timeout with exit 4 while the rollout has not finished; a zero timeout is bad input", async () => {
     await createWeb("slow");
     await kube.createApiKey("slow", {
