@@ -218,6 +218,16 @@ export function rolledOut(kind: string, w: Workload): boolean {
   );
 }
 
+/** The last check of the key status names, or else of the one the Secret names (the planner matches it to the current key). */
+function verificationOf(deps: ReconcileDeps, statusKeyId: string | undefined, secret: SecretFacts) {
+  const held = secret.state === "owned" ? secret.keyId : undefined;
+  for (const id of [statusKeyId, held]) {
+    const v = id === undefined ? undefined : deps.facts.verification(id);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
 export interface GatherOptions {
   lookups?: SecretLookups;
   signal?: AbortSignal;
@@ -280,6 +290,7 @@ export async function gather(
     targets,
     previousUsage,
     currentUsage,
+    verification: verificationOf(deps, status.keyId, facts),
   };
   return { snapshot, obj, layout, secret, values };
 }
