@@ -160,7 +160,7 @@ describe("Ready and the new key's adoption (quietPeriod)", () => {
       reason: REASONS.NewKeyNotAdopted,
       message: ready(dropped)?.message,
     });
-    expect(decisions.flatMap((d) => ("notices" in d ? d.notices : []))).toEqual([]);
+    expect(decisions.map((d) => d.action)).toEqual(["wait"]);
   });
 
   it("says Ready at the end of the grace period when the new key was used", () => {

@@ -61,6 +61,7 @@ describe("verify before retiring", () => {
     });
     const rotated = await kube.waitReady("ledger", (o) => o.status?.keyId !== oldId);
     const newId = String(rotated.status?.keyId);
+    const newValue = String(await kube.secretValue("ledger"));
     expect(await kube.secretValue("ledger", "apiKeyPrevious")).toBe(oldValue);
 
     // Out of band, right after the roll: the new key is revoked.
@@ -139,5 +140,14 @@ describe("verify before retiring", () => {
         (e) => e.reason === "RevokedKeyInUse" && e.involvedObject.name === "ledger",
       ),
     ).toEqual([]);
+
+    // The check sends the value to the keys service only: never in a log line, an event or status.
+    const events = JSON.stringify(await kube.events());
+    const status = JSON.stringify((await kube.apiKey("ledger")).status);
+    for (const value of [newValue, oldValue]) {
+      expect(ctl.lines.filter((l) => l.includes(value))).toEqual([]);
+      expect(events).not.toContain(value);
+      expect(status).not.toContain(value);
+    }
   });
 });
