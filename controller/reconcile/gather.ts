@@ -218,14 +218,12 @@ export function rolledOut(kind: string, w: Workload): boolean {
   );
 }
 
-/** The last check of the key status names, or else of the one the Secret names (the planner matches it to the current key). */
-function verificationOf(deps: ReconcileDeps, statusKeyId: string | undefined, secret: SecretFacts) {
+/** The last checks of the keys status and the Secret name (the planner reads the current key's). */
+function verificationsOf(deps: ReconcileDeps, statusKeyId: string | undefined, secret: SecretFacts) {
   const held = secret.state === "owned" ? secret.keyId : undefined;
-  for (const id of [statusKeyId, held]) {
-    const v = id === undefined ? undefined : deps.facts.verification(id);
-    if (v !== undefined) return v;
-  }
-  return undefined;
+  return [...new Set([statusKeyId, held])].flatMap((id) =>
+    id === undefined ? [] : (deps.facts.verification(id) ?? []),
+  );
 }
 
 export interface GatherOptions {
@@ -290,7 +288,7 @@ export async function gather(
     targets,
     previousUsage,
     currentUsage,
-    verification: verificationOf(deps, status.keyId, facts),
+    verifications: verificationsOf(deps, status.keyId, facts),
   };
   return { snapshot, obj, layout, secret, values };
 }

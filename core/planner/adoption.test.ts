@@ -82,7 +82,7 @@ function snapshot(now: number, more: Partial<Snapshot> = {}): Snapshot {
     targets: [],
     previousUsage: unused,
     currentUsage: unused,
-    verification: { keyId: "key_new", active: true, at: T0, failures: 0 },
+    verifications: [{ keyId: "key_new", active: true, at: T0, failures: 0 }],
     ...more,
   };
 }

@@ -123,7 +123,7 @@ function snapshot(overrides: Partial<Snapshot> & { specPatch?: Record<string, un
     targets: undefined,
     previousUsage: undefined,
     // The current key has introspected active (the verify step, core/planner/verify.ts, has its own tests).
-    verification: { keyId: "key_current", active: true, at: T0, failures: 0 },
+    verifications: [{ keyId: "key_current", active: true, at: T0, failures: 0 }],
     ...rest,
   };
 }

@@ -152,10 +152,11 @@ export interface Snapshot {
    */
   currentUsage?: { lastUsedAt: number | null; flushIntervalMs: number } | undefined;
   /**
-   * This controller process's last check that the current key introspects active, by the value it wrote
-   * to the Secret (kept in memory, never in status: a status writer must not be able to vouch for a key).
+   * This controller process's last checks that the keys status and the Secret name introspect active, by
+   * the value it wrote to the Secret (kept in memory, never in status: a status writer must not be able to
+   * vouch for a key). The planner reads the one of the current key.
    */
-  verification?: KeyVerification | undefined;
+  verifications?: readonly KeyVerification[] | undefined;
 }
 
 /** One check that a key introspects active (never its value). */

@@ -83,7 +83,7 @@ function snapshot(now: number, verification: KeyVerification | undefined, more: 
     refusal: undefined,
     targets: undefined,
     previousUsage: undefined,
-    verification,
+    verifications: verification === undefined ? [] : [verification],
     ...more,
   };
   return s;
@@ -103,6 +103,13 @@ describe("verify before retiring", () => {
   it("asks again for a key whose check was of another key (a newer rotation)", () => {
     const old: KeyVerification = { keyId: "key_old", active: true, at: T0 - DAY, failures: 0 };
     expect(plan(snapshot(graceOver, old))).toMatchObject({ action: "verifyKey", keyId: "key_new" });
+  });
+
+  it("reads the current key's check among those of other keys", () => {
+    const oldOk: KeyVerification = { keyId: "key_old", active: true, at: T0 - DAY, failures: 0 };
+    const newFailed: KeyVerification = { keyId: "key_new", active: false, at: graceOver, failures: 1 };
+    const d = plan({ ...snapshot(graceOver + SEC, undefined), verifications: [oldOk, newFailed] });
+    expect(d).toMatchObject({ action: "writeStatus", why: REASONS.NewKeyNotActive });
   });
 
   it("retires once the key introspected active, without asking again", () => {

@@ -26,9 +26,9 @@ export function verifiedFirst(check: ValidCheck): ValidCheck {
 
 function gate(ctx: ValidContext, retire: Decision): Decision {
   const current = ctx.current as KeyRecord;
-  const v = ctx.s.verification;
-  if (v !== undefined && v.keyId === current.id && v.active) return retire;
-  if (v === undefined || v.keyId !== current.id || ctx.now >= verifyRetryAt(v))
+  const v = ctx.s.verifications?.find((c) => c.keyId === current.id);
+  if (v?.active) return retire;
+  if (v === undefined || ctx.now >= verifyRetryAt(v))
     return { action: "verifyKey", why: retire.why, keyId: current.id };
   return notActive(ctx, current, verifyRetryAt(v));
 }
