@@ -3,7 +3,7 @@
 // The planner decides from these records which keys are an ApiKey's; nothing here is read from status.
 import type { ApiKey } from "../../core/client/types.ts";
 import { readKeyMetadata } from "../../core/keys/key-metadata.ts";
-import type { KeyRecord } from "../../core/planner/types.ts";
+import type { KeyRecord, KeyVerification } from "../../core/planner/types.ts";
 
 type Observed = Pick<
   ApiKey,
@@ -29,6 +29,8 @@ interface Entry {
 export class KeyFacts {
   readonly #byId = new Map<string, Entry>();
   readonly #byUid = new Map<string, Set<string>>();
+  /** This process's checks that a key introspects active (the verify step), by key id. */
+  readonly #verified = new Map<string, KeyVerification>();
   /** True once a full list has answered: every key of this controller is then known. */
   complete = false;
 
@@ -84,8 +86,23 @@ export class KeyFacts {
 
   /** Forgets the keys of an ApiKey that is gone and whose keys are all retired (bounded memory). */
   forget(uid: string): void {
-    for (const id of this.#byUid.get(uid) ?? []) this.#byId.delete(id);
+    for (const id of this.#byUid.get(uid) ?? []) {
+      this.#byId.delete(id);
+      this.#verified.delete(id);
+    }
     this.#byUid.delete(uid);
+  }
+
+  /** Records a check of a key; failures count the inactive answers in a row. */
+  verified(id: string, result: { active: boolean; at: number }): KeyVerification {
+    const failures = result.active ? 0 : (this.#verified.get(id)?.failures ?? 0) + 1;
+    const v: KeyVerification = { keyId: id, active: result.active, at: result.at, failures };
+    this.#verified.set(id, v);
+    return v;
+  }
+
+  verification(id: string): KeyVerification | undefined {
+    return this.#verified.get(id);
   }
 
   get size(): number {

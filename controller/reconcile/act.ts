@@ -1,5 +1,6 @@
 // Act: carries out one planner decision, and nothing else — no validation, no ownership or hygiene
-// judgement (all of it is in core/planner). Each effect lives in its own file: mint, Secret, restart, finish.
+// judgement (all of it is in core/planner). Each effect lives in its own file: mint, Secret, restart, verify,
+// finish.
 // Every call takes the reconcile's AbortSignal, so a reconcile past its timeout stops writing.
 import { REASONS } from "../../core/planner/reasons.ts";
 import type { Decision } from "../../core/planner/types.ts";
@@ -15,6 +16,7 @@ import {
 import { mint } from "./act-mint.ts";
 import { restartWorkloads } from "./act-restart.ts";
 import { rewriteSecret } from "./act-secret.ts";
+import { verifyKey } from "./act-verify.ts";
 import type { ReconcileDeps } from "./deps.ts";
 import type { Gathered } from "./gather.ts";
 
@@ -64,6 +66,9 @@ export async function act(
     case "writeStatus":
       announce(deps, obj, d.notices);
       await writeStatus(deps, obj, d.status, signal);
+      return CONTINUE;
+    case "verifyKey":
+      await verifyKey(deps, g, d.keyId, signal);
       return CONTINUE;
   }
 }

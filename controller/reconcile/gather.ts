@@ -218,6 +218,14 @@ export function rolledOut(kind: string, w: Workload): boolean {
   );
 }
 
+/** The last checks of the keys status and the Secret name (the planner reads the current key's). */
+function verificationsOf(deps: ReconcileDeps, statusKeyId: string | undefined, secret: SecretFacts) {
+  const held = secret.state === "owned" ? secret.keyId : undefined;
+  return [...new Set([statusKeyId, held])].flatMap((id) =>
+    id === undefined ? [] : (deps.facts.verification(id) ?? []),
+  );
+}
+
 export interface GatherOptions {
   lookups?: SecretLookups;
   signal?: AbortSignal;
@@ -280,6 +288,7 @@ export async function gather(
     targets,
     previousUsage,
     currentUsage,
+    verifications: verificationsOf(deps, status.keyId, facts),
   };
   return { snapshot, obj, layout, secret, values };
 }

@@ -30,6 +30,14 @@ export interface PostOptions extends CallOptions {
   idempotencyKey?: string;
 }
 
+export interface IntrospectOptions extends PostOptions {
+  /**
+   * False for a check by whoever holds the key (a controller verifying the key it wrote): the keys service
+   * then neither counts it as a use nor, for a revoked key, as an attempt. Default true.
+   */
+  recordUse?: boolean;
+}
+
 /** The keys API (schemas/keys-api.openapi.yaml), one method per operation plus cursor-following iterators. */
 export interface KeysClient {
   createKey(body: CreateApiKeyRequest, options?: PostOptions): Promise<ApiKeyWithSecret>;
@@ -43,7 +51,7 @@ export interface KeysClient {
   rollKey(id: string, body?: RollApiKeyRequest, options?: PostOptions): Promise<ApiKeyWithSecret>;
   revokeKey(id: string, body: RevokeApiKeyRequest, options?: PostOptions): Promise<ApiKey>;
   getUsage(id: string, query?: UsageQuery, options?: CallOptions): Promise<ApiKeyUsage>;
-  introspect(key: string, options?: PostOptions): Promise<Introspection>;
+  introspect(key: string, options?: IntrospectOptions): Promise<Introspection>;
   listAuditEvents(query?: ListAuditEventsQuery, options?: CallOptions): Promise<ListPage<AuditEvent>>;
   listAllAuditEvents(
     query?: Omit<ListAuditEventsQuery, "starting_after">,
@@ -113,12 +121,13 @@ export function createKeysClient(options: KeysClientOptions): KeysClient {
         signal,
       }),
     // The key travels in the body only: never in a URL, and errors never carry a body.
-    introspect: async (value, { signal, idempotencyKey } = {}) =>
+    // record_use is sent only when false, so a default introspection reads the same to any server.
+    introspect: async (value, { signal, idempotencyKey, recordUse } = {}) =>
       call({
         operation: "introspectApiKey",
         method: "POST",
         path: "/v1/api_keys/introspect",
-        body: { key: value },
+        body: recordUse === false ? { key: value, record_use: false } : { key: value },
         signal,
         idempotencyKey,
       }),

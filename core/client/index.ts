@@ -1,5 +1,11 @@
 // The keys-API client's public surface; import from here, not from the files behind it.
-export { type CallOptions, createKeysClient, type KeysClient, type PostOptions } from "./client.ts";
+export {
+  type CallOptions,
+  createKeysClient,
+  type IntrospectOptions,
+  type KeysClient,
+  type PostOptions,
+} from "./client.ts";
 export {
   type ClientErrorCode,
   isKeysApiError,

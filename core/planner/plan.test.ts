@@ -122,6 +122,8 @@ function snapshot(overrides: Partial<Snapshot> & { specPatch?: Record<string, un
     unanswered: undefined,
     targets: undefined,
     previousUsage: undefined,
+    // The current key has introspected active (the verify step, core/planner/verify.ts, has its own tests).
+    verifications: [{ keyId: "key_current", active: true, at: T0, failures: 0 }],
     ...rest,
   };
 }
@@ -582,8 +584,16 @@ describe("plan", () => {
         // Used once, before the rotation: that is not a consumer on the new key.
         currentUsage: { lastUsedAt: T0 + DAY - 4 * 3_600_000, flushIntervalMs: 5 * SEC },
       }),
-      action: "wait",
-      why: REASONS.Ready,
+      // Not revoked: Ready says why instead (adoption.test.ts has the details).
+      action: "writeStatus",
+      why: REASONS.StatusStale,
+      check: (d) =>
+        expect(d).toMatchObject({
+          status: {
+            previousKeys: [{ keyId: "key_prev" }],
+            conditions: [{ type: "Ready", status: "True", reason: REASONS.NewKeyNotAdopted }, {}, {}],
+          },
+        }),
     },
     {
       name: "warns when the grace period ends and the new key was never used (quietPeriod)",

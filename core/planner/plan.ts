@@ -29,6 +29,7 @@ import {
   type ValidCheck,
   type ValidContext,
 } from "./upkeep-checks.ts";
+import { verifiedFirst } from "./verify.ts";
 
 export { hygieneNotices } from "./upkeep-checks.ts";
 
@@ -232,11 +233,12 @@ const WITH_KEY: readonly ValidCheck[] = [
   rotationIsDue,
   strays,
   cosmeticChange,
-  supersededPrevious,
+  // Nothing older is retired before the current key is confirmed active (verify.ts).
+  verifiedFirst(supersededPrevious),
   secretDrift,
-  graceOver,
+  verifiedFirst(graceOver),
   restartTargets,
-  previousKeyQuiet,
+  verifiedFirst(previousKeyQuiet),
   statusStale,
 ];
 

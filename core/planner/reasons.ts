@@ -35,8 +35,11 @@ export const REASONS = {
   KeyHygiene: "KeyHygiene",
   // a revoked or expired key of this ApiKey's is still presented to the keys service
   RevokedKeyInUse: "RevokedKeyInUse",
-  // the grace period ended and no consumer ever used the new key (quietPeriod keys only)
+  // no consumer has used the new key since the rotation (quietPeriod keys only): the previous key is not
+  // revoked early, and once its grace period is over the ApiKey keeps saying so until the next rotation
   NewKeyNotAdopted: "NewKeyNotAdopted",
+  // the current key does not introspect active: nothing older is retired until it does
+  NewKeyNotActive: "NewKeyNotActive",
   // waiting
   Ready: "Ready",
   WaitingForKeyFacts: "WaitingForKeyFacts",

@@ -151,6 +151,22 @@ export interface Snapshot {
    * consumer picked the new key up since the rotation?
    */
   currentUsage?: { lastUsedAt: number | null; flushIntervalMs: number } | undefined;
+  /**
+   * This controller process's last checks that the keys status and the Secret name introspect active, by
+   * the value it wrote to the Secret (kept in memory, never in status: a status writer must not be able to
+   * vouch for a key). The planner reads the one of the current key.
+   */
+  verifications?: readonly KeyVerification[] | undefined;
+}
+
+/** One check that a key introspects active (never its value). */
+export interface KeyVerification {
+  keyId: string;
+  active: boolean;
+  /** Epoch milliseconds of the check. */
+  at: number;
+  /** Checks in a row that found it inactive (0 once it introspected active). */
+  failures: number;
 }
 
 /** A mint the planner asks for: everything act sends, fixed here so a retry sends the same request. */
@@ -230,6 +246,8 @@ export type Decision =
       status: ApiKeyStatus;
     }
   | { action: "writeStatus"; why: Reason; status: ApiKeyStatus; notices: Notice[] }
+  /** Introspect the current key by the Secret's value before `why` retires anything older. */
+  | { action: "verifyKey"; why: Reason; keyId: string }
   | { action: "wait"; why: Reason; requeueAfterMs: number | null };
 
 /** Which facts the gatherer must read for this ApiKey (reads that cost calls are taken only when needed). */

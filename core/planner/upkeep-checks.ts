@@ -3,10 +3,11 @@
 import { parseDuration } from "../domain/durations.ts";
 import { evaluateHygiene } from "../hygiene/evaluate.ts";
 import type { KeySpec } from "../spec/key-spec.ts";
+import { newKeyAdopted, readiness, withReadiness } from "./adoption.ts";
 import { buildConditions, sameConditions } from "./conditions.ts";
 import { cosmeticDrift, keyMetadataFor } from "./own-keys.ts";
 import { REASONS } from "./reasons.ts";
-import { nextRotationAt, readyMessage } from "./status.ts";
+import { nextRotationAt } from "./status.ts";
 import type { TrustedView } from "./trust.ts";
 import type { ApiKeyStatus, Decision, KeyRecord, Notice, Snapshot } from "./types.ts";
 
@@ -57,7 +58,7 @@ export const supersededPrevious: ValidCheck = (ctx) => {
     why: REASONS.SupersededPrevious,
     keyIds: older,
     reason: "replaced",
-    status: withoutPrevious(ctx, older),
+    status: withReadiness(ctx, withoutPrevious(ctx, older)),
     notices: [],
   };
 };
@@ -89,21 +90,10 @@ export const graceOver: ValidCheck = (ctx) => {
   return {
     action: "dropPrevious",
     why: REASONS.GracePeriodOver,
-    status: withoutPrevious(ctx, over),
+    status: withReadiness(ctx, withoutPrevious(ctx, over)),
     notices,
   };
 };
-
-/**
- * Has a consumer used the current key since the rotation? Undefined when not known (usage is read only
- * for keys with a quietPeriod while a previous key is kept).
- */
-export function newKeyAdopted(ctx: ValidContext): boolean | undefined {
-  const usage = ctx.s.currentUsage;
-  const rotatedAt = ctx.status.lastRotatedAt;
-  if (usage === undefined || rotatedAt === undefined) return undefined;
-  return usage.lastUsedAt !== null && usage.lastUsedAt >= Date.parse(rotatedAt);
-}
 
 export const restartTargets: ValidCheck = (ctx) => {
   const targets = ctx.spec.restartTargets ?? [];
@@ -147,7 +137,7 @@ export const previousKeyQuiet: ValidCheck = (ctx) => {
     why: REASONS.PreviousKeyQuiet,
     keyIds: [previous.keyId],
     reason: "replaced",
-    status: withoutPrevious(ctx, [previous.keyId]),
+    status: withReadiness(ctx, withoutPrevious(ctx, [previous.keyId])),
     notices: [{ type: "Normal", reason: REASONS.PreviousKeyQuiet, message }],
   };
 };
@@ -162,8 +152,7 @@ export const statusStale: ValidCheck = (ctx) => {
   next.nextRotationAt = nextRotationAt(spec, ctx.current);
   next.conditions = buildConditions(status.conditions, {
     summary: "ready",
-    reason: REASONS.Ready,
-    message: readyMessage(next),
+    ...readiness(ctx, next),
     generation: s.object.generation,
     now,
   });

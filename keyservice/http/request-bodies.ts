@@ -2,6 +2,7 @@
 // never echoes a value (a body may carry a key someone pasted by mistake).
 import { isEnvironment, isScope, normalizeScopes, type Scope } from "../../core/domain/index.ts";
 import { REVOCATION_REASONS, type RevocationReason } from "../keys/key-record.ts";
+import type { IntrospectInput } from "../service/introspection.ts";
 import type { CreateInput, PatchInput, RevokeInput, RollInput } from "../service/operation-inputs.ts";
 import { ApiError } from "./api-error.ts";
 
@@ -193,12 +194,16 @@ export function parsePatch(body: unknown): PatchInput {
   return input;
 }
 
-export function parseIntrospect(body: unknown): string {
+export function parseIntrospect(body: unknown): IntrospectInput {
   const b = asObject(body);
-  onlyFields(b, ["key"]);
+  onlyFields(b, ["key", "record_use"]);
   if (typeof b.key !== "string" || b.key.length > 512)
     throw new ApiError("invalid_request", "key must be a string of at most 512 characters.", {
       param: "key",
     });
-  return b.key;
+  if (b.record_use !== undefined && typeof b.record_use !== "boolean")
+    throw new ApiError("invalid_request", "record_use must be true or false (default true).", {
+      param: "record_use",
+    });
+  return { key: b.key, recordUse: b.record_use !== false };
 }

@@ -1,6 +1,8 @@
 // The seed's "Verify" step with the real controller and API server: after a rotation of a key with a
 // quietPeriod, a consumer that never switches to the new key keeps the old key from being revoked early
-// (however quiet it is), and at the end of the grace period the ApiKey says so with a Warning.
+// (however quiet it is); Ready says so once the quiet period has passed, and at the end of the grace period
+// a Warning says so and Ready keeps saying it. The controller's own check of the new key (the verify step,
+// before it drops the old one) is not counted as a use.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   type ControllerProcess,
@@ -9,7 +11,7 @@ import {
   type KubeHelper,
   startControllerProcess,
 } from "../../harness/controller.ts";
-import type { TestKeyService } from "../../harness/keys-service.ts";
+import { createKey, type TestKeyService } from "../../harness/keys-service.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 const info = inject("controlPlane");
@@ -55,6 +57,24 @@ describe("verify after rotation", () => {
     const oldRecord = (await ks.call("GET", `/v1/api_keys/${oldId}`, { key: ks.adminKey })).body;
     const deadline = Date.parse(String(oldRecord.expiring_at));
 
+    // Past the quiet period, still inside the grace period: Ready says the new key is not picked up, and the
+    // old key is kept (in status and in the Secret) instead of being revoked early.
+    const holding = await waitFor(
+      "Ready to say NewKeyNotAdopted during the grace period",
+      async () => {
+        const o = await kube.apiKey("ledger");
+        const ready = o.status?.conditions?.find((c) => c.type === "Ready");
+        return ready?.reason === "NewKeyNotAdopted" ? { o, ready } : undefined;
+      },
+      { timeoutMs: 30_000, context: () => ctl.lines.slice(-20).join("\n") },
+    );
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(holding.ready.status).toBe("True");
+    expect(holding.ready.message).toContain(newId);
+    expect(holding.ready.message).toContain(oldId);
+    expect(holding.o.status?.previousKeys?.map((p) => p.keyId)).toEqual([oldId]);
+    expect(await kube.secretValue("ledger", "apiKeyPrevious")).toBe(oldValue);
+
     const warning = await waitFor(
       "a NewKeyNotAdopted Warning",
       async () =>
@@ -79,5 +99,42 @@ describe("verify after rotation", () => {
     expect(
       events.filter((e) => e.reason === "PreviousKeyQuiet" && e.involvedObject.name === "ledger"),
     ).toEqual([]);
+
+    // The old key left the Secret only after the controller had checked the new one (the verify step)…
+    const after = await waitFor(
+      "the previous key to leave the Secret",
+      async () => ((await kube.secretValue("ledger", "apiKeyPrevious")) === undefined ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    expect(after).toBe(true);
+    const checked = ctl.lines.filter(
+      (l) => l.includes("the current key introspects active") && l.includes(newId),
+    );
+    expect(checked).toHaveLength(1);
+    // …and Ready keeps saying the new key was not picked up within the grace period.
+    const settled = await kube.waitReady("ledger", (o) => (o.status?.previousKeys ?? []).length === 0);
+    const ready = settled.status?.conditions?.find((c) => c.type === "Ready");
+    expect(ready?.reason).toBe("NewKeyNotAdopted");
+    expect(ready?.message).toContain("within the grace period");
+
+    // That check was not a use: once a later use of another key is written (usage is flushed in batches),
+    // the new key still has none.
+    const control = await createKey(ks, {
+      name: "Flush Control",
+      environment: "test",
+      scopes: ["agents:read"],
+    });
+    expect(
+      (await ks.call("POST", "/v1/api_keys/introspect", { key: ks.adminKey, body: { key: control.secret } }))
+        .body.active,
+    ).toBe(true);
+    await waitFor(
+      "the control key's use to be written",
+      async () =>
+        (await ks.call("GET", `/v1/api_keys/${control.id}/usage`, { key: ks.adminKey })).body.last_used_at,
+    );
+    const newUsage = (await ks.call("GET", `/v1/api_keys/${newId}/usage`, { key: ks.adminKey })).body;
+    expect(newUsage.last_used_at).toBeNull();
+    expect(newUsage.hourly).toEqual([]);
   });
 });
