@@ -55,7 +55,7 @@ export async function createSession(
     keyId: principal.id,
     csrfHash: sha256(csrfToken),
     createdAt: now,
-    expiresAt: Math.min(now + options.ttlMs, principal.expiresAt ?? Number.POSITIVE_INFINITY),
+    expiresAt: Math.min(now + options.ttlMs, keyDeadline(principal)),
   };
   await deps.db.transaction(async (tx) => {
     await tx.run(
@@ -73,6 +73,12 @@ export async function createSession(
     });
   });
   return { token, opened: { session, principal, csrfToken } };
+}
+
+/** When the key stops working by itself: its expiry, or an expiring key's revocation deadline. */
+function keyDeadline(key: KeyRecord): number {
+  const expires = key.expiresAt ?? Number.POSITIVE_INFINITY;
+  return key.status === "expiring" && key.expiringAt !== null ? Math.min(expires, key.expiringAt) : expires;
 }
 
 /** The live session of a cookie's token, or undefined: unknown, expired, or its key no longer usable. */
