@@ -140,6 +140,7 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
   const { authenticate, refuseAuthentication, charge } = createAuthentication(options);
   const sessionRoutes = {
     deps,
+    logger,
     ttlMs: options.sessionTtlMs,
     maxBodyBytes: options.maxBodyBytes,
     refuseAuthentication,
