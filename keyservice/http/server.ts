@@ -1,20 +1,23 @@
-// The HTTP front of the keys service: request ids, authentication and rate limits, routing, JSON errors for
-// every client mistake (never a stack trace), request metrics, and a drain on shutdown that loses no
-// accepted write. /metrics itself is served on its own listener (metrics-server.ts).
+// The HTTP front of the keys service: request ids, authentication (a bearer key, or the dashboard's session
+// cookie with its CSRF checks) and rate limits, routing, JSON errors for every client mistake (never a stack
+// trace), request metrics, the dashboard's page, and a drain on shutdown that loses no accepted write.
+// /metrics itself is served on its own listener (metrics-server.ts).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import type { Logger } from "pino";
-import { isUsable, type KeyRecord } from "../keys/key-record.ts";
-import { lookupKey, type OnRefusedKey } from "../service/authenticator.ts";
+import type { OnRefusedKey } from "../service/authenticator.ts";
 import type { RequestContext, ServiceDeps } from "../service/context.ts";
 import type { WindowRateLimiter } from "../service/rate-limiter.ts";
 import { refusedKeyPresented } from "../service/refused-keys.ts";
 import { ServiceError } from "../service/service-error.ts";
 import { ApiError, fromServiceError } from "./api-error.ts";
+import { createAuthentication } from "./authentication.ts";
 import type { ClientAddressResolver } from "./client-address.ts";
 import { readJsonBody, sendJson } from "./io.ts";
 import { matchRoute } from "./routes.ts";
+import { overTls } from "./session-guard.ts";
+import { handleSession, SESSION_PATH } from "./session-routes.ts";
+import type { StaticBundle } from "./static-bundle.ts";
 
 export interface HttpOptions {
   deps: ServiceDeps;
@@ -26,6 +29,12 @@ export interface HttpOptions {
   clientAddress: ClientAddressResolver;
   /** False while starting or draining: /readyz answers 503. */
   ready: () => boolean;
+  /** Dashboard sessions' absolute lifetime. */
+  sessionTtlMs: number;
+  /** The dashboard's page and assets. */
+  bundle: StaticBundle;
+  /** Whether a peer is a trusted proxy (its X-Forwarded-Proto says whether the browser used TLS). */
+  trustedProxy: (peer: string | undefined) => boolean;
 }
 
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -71,21 +80,32 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
       );
       return;
     }
-    const { route, params } = matchRoute(req.method ?? "GET", path);
-    ex.route = route.name;
+    if (options.bundle.serve(req.method ?? "GET", path, res, headers)) {
+      ex.route = path === "/" ? "/" : "/assets/{file}";
+      return;
+    }
+    const isSession = path === SESSION_PATH;
+    const { route, params } = isSession
+      ? { route: undefined, params: [] }
+      : matchRoute(req.method ?? "GET", path);
+    ex.route = route?.name ?? SESSION_PATH;
     if (!options.ready())
       throw new ApiError("service_unavailable", "The service is starting or shutting down.", {
         retryAfterSeconds: 1,
       });
     const ip = options.clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
-    const authenticated = authenticate(req, headers, ip ?? "unknown", (record) =>
+    const onRefused: OnRefusedKey = (record) =>
       refusedKeyPresented(deps, record, {
         via: "authentication",
         requestId,
         ip: ip ?? null,
         actorKeyId: null,
-      }),
-    );
+      });
+    if (!route) {
+      await handleSession(sessionRoutes, { req, res, headers, requestId, ip: ip ?? null, onRefused });
+      return;
+    }
+    const authenticated = authenticate(req, headers, ip ?? "unknown", onRefused);
     const principal = authenticated instanceof Promise ? await authenticated : authenticated;
     const body = route.body ? await readJsonBody(req, options.maxBodyBytes) : undefined;
     const ctx: RequestContext = {
@@ -117,84 +137,16 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
       );
   }
 
-  /**
-   * The request's principal; synchronous when its connection's bearer is still cached. A valid key is
-   * checked first and always admitted: the per-address limit counts and refuses failed authentications
-   * only, so a flood of bogus bearers from a shared address (an ingress, a NAT) never locks out the
-   * valid clients behind it.
-   */
-  function authenticate(
-    req: IncomingMessage,
-    headers: Record<string, string>,
-    address: string,
-    onRefused: OnRefusedKey,
-  ): KeyRecord | Promise<KeyRecord> {
-    const now = deps.now();
-    const header = req.headers.authorization;
-    if (header === undefined || header === "") {
-      deps.metrics.authenticationFailures.inc({ reason: "missing" });
-      throw new ApiError("missing_api_key", "Authenticate with an Authorization: Bearer sk_… header.");
-    }
-    const found = principalFor(req, header, now, onRefused);
-    return found instanceof Promise
-      ? found.then((principal) => admit(req, headers, principal, address, now))
-      : admit(req, headers, found, address, now);
-  }
-
-  function admit(
-    req: IncomingMessage,
-    headers: Record<string, string>,
-    principal: KeyRecord | undefined,
-    address: string,
-    now: number,
-  ): KeyRecord {
-    if (!principal) {
-      lastBearer.delete(req.socket);
-      const blocked = options.failedAuthLimiter.exceeded(address, now);
-      if (blocked) {
-        deps.metrics.authenticationFailures.inc({ reason: "throttled" });
-        deps.metrics.rateLimited.inc({ kind: "failed_auth" });
-        throw new ApiError("auth_rate_limit_exceeded", "Too many failed authentications from this address.", {
-          retryAfterSeconds: blocked.retryAfterSeconds,
-        });
-      }
-      options.failedAuthLimiter.take(address, now);
-      deps.metrics.authenticationFailures.inc({ reason: "invalid" });
-      throw new ApiError("invalid_api_key", "The API key is not valid.");
-    }
-    lastBearer.set(req.socket, { header: req.headers.authorization ?? "", digest: principal.digest });
-    deps.usage.record(principal.id, now);
-    const rate = options.keyLimiter.take(principal.id, now);
-    headers["x-ratelimit-limit"] = String(rate.limit);
-    headers["x-ratelimit-remaining"] = String(rate.remaining);
-    headers["x-ratelimit-reset"] = String(rate.resetAt);
-    if (!rate.allowed) {
-      deps.metrics.rateLimited.inc({ kind: "key" });
-      throw new ApiError("rate_limit_exceeded", "Too many requests with this key.", {
-        retryAfterSeconds: rate.retryAfterSeconds,
-      });
-    }
-    return principal;
-  }
-
-  // A keep-alive connection presents the same bearer again and again: remember, per connection, which
-  // record it resolved to, and re-check only that the record is still cached (a revocation drops it).
-  const lastBearer = new WeakMap<Socket, { header: string; digest: string }>();
-
-  function principalFor(
-    req: IncomingMessage,
-    header: string,
-    now: number,
-    onRefused: OnRefusedKey,
-  ): KeyRecord | undefined | Promise<KeyRecord | undefined> {
-    const memo = lastBearer.get(req.socket);
-    if (memo?.header === header) {
-      const cached = deps.cache.get(memo.digest, now);
-      if (cached && isUsable(cached, now)) return cached;
-    }
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return m?.[1] ? lookupKey(deps, m[1], onRefused) : undefined;
-  }
+  const { authenticate, refuseAuthentication, charge } = createAuthentication(options);
+  const sessionRoutes = {
+    deps,
+    logger,
+    ttlMs: options.sessionTtlMs,
+    maxBodyBytes: options.maxBodyBytes,
+    refuseAuthentication,
+    charge,
+    secure: (req: IncomingMessage) => overTls(req, options.trustedProxy),
+  };
 
   function idempotencyKeyOf(req: IncomingMessage): string | undefined {
     const value = req.headers["idempotency-key"];
