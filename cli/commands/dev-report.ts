@@ -5,6 +5,7 @@ import type { ReviewSample } from "./dev-review-sample.ts";
 export interface DevReport {
   dataDir: string;
   keysUrl: string;
+  dashboardUrl: string;
   adminKeyFile: string;
   binaries?: { kubectl: string; built: boolean };
   controlPlane?: { server: string; dir: string };
@@ -26,6 +27,7 @@ export interface DevReport {
 export function printDevReport(report: DevReport, out: (line: string) => void): void {
   const lines = ["", "ayra-keys dev is running:"];
   lines.push(`  keys service   ${report.keysUrl}   (SQLite in ${report.dataDir})`);
+  lines.push(`  dashboard      ${report.dashboardUrl}   (sign in with the key in ${report.adminKeyFile})`);
   if (report.controlPlane && report.binaries)
     lines.push(
       `  control plane  ${report.controlPlane.server}   (etcd + kube-apiserver, no nodes; state in ${report.controlPlane.dir}; binaries ${report.binaries.built ? "built now" : "reused"} from ${dirname(dirname(dirname(report.binaries.kubectl)))})`,

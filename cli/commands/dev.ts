@@ -47,6 +47,7 @@ export async function runDev(flags: DevFlags): Promise<void> {
   const report: DevReport = {
     dataDir: flags.dataDir,
     keysUrl: service.url,
+    dashboardUrl: service.dashboardUrl,
     adminKeyFile,
     examples: examplesDir(),
   };

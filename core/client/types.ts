@@ -150,7 +150,9 @@ export type AuditAction =
   | "api_key.expired"
   | "api_key.bootstrap"
   /** A revoked or expired key was presented (at most one event per key per minute; usage counts them all). */
-  | "api_key.revoked_key_used";
+  | "api_key.revoked_key_used"
+  /** A management key signed in to the dashboard (the session, never the key, is what the browser holds). */
+  | "api_key.signed_in";
 
 export interface AuditEvent {
   id: string;

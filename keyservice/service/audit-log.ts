@@ -6,7 +6,7 @@ import { maskKeyLiterals } from "../../core/domain/index.ts";
 import type { Queryable } from "../store/database.ts";
 
 /** The API's actions plus a dashboard sign-in (the key that signed in is both actor and target). */
-export type ServiceAuditAction = AuditAction | "api_key.signed_in";
+export type ServiceAuditAction = AuditAction;
 
 export interface AuditEntry {
   action: ServiceAuditAction;
