@@ -54,8 +54,13 @@ export interface ClusterFlags {
   cluster: boolean;
 }
 
-/** `note` says why no cluster was read, except when --no-cluster asked for that. */
-export type ClusterRead = { apiKeys: ClusterApiKey[] } | { apiKeys: undefined; note?: string };
+/**
+ * `note` says why no cluster was read, except when --no-cluster asked for that. `clusterId` (the uid of
+ * kube-system, the id the controller records on its keys by default) only when asked for and readable.
+ */
+export type ClusterRead =
+  | { apiKeys: ClusterApiKey[]; clusterId?: string; clusterIdNote?: string }
+  | { apiKeys: undefined; note?: string };
 
 interface ApiKeyList {
   metadata: { continue?: string };
@@ -66,7 +71,10 @@ interface ApiKeyList {
   }[];
 }
 
-export async function readClusterApiKeys(flags: ClusterFlags): Promise<ClusterRead> {
+export async function readClusterApiKeys(
+  flags: ClusterFlags,
+  options: { clusterId?: boolean } = {},
+): Promise<ClusterRead> {
   if (!flags.cluster) return { apiKeys: undefined };
   const { loadKubeAccess, isKubeconfigError } = await import("../../controller/kube/kubeconfig.ts");
   const { KubeRest, KubeApiError } = await import("../../controller/kube/rest.ts");
@@ -102,7 +110,18 @@ export async function readClusterApiKeys(flags: ClusterFlags): Promise<ClusterRe
         });
       next = page.metadata.continue || undefined;
     } while (next !== undefined);
-    return { apiKeys };
+    if (!options.clusterId) return { apiKeys };
+    try {
+      const ns = await rest.request<{ metadata: { uid: string } }>({
+        method: "GET",
+        path: "/api/v1/namespaces/kube-system",
+        timeoutMs: 15_000,
+      });
+      return { apiKeys, clusterId: ns.metadata.uid };
+    } catch (error) {
+      if (!(error instanceof KubeApiError)) throw error;
+      return { apiKeys, clusterIdNote: `reading namespace kube-system answered ${error.status}` };
+    }
   } catch (error) {
     const why =
       error instanceof KubeApiError

@@ -62,6 +62,7 @@ function judge(key: ApiKey, over: { cluster?: ClusterView; pulumi?: PulumiView; 
     now,
     minAgeMs: over.minAgeMs ?? HOUR,
   });
+  if (!finding) throw new Error("no finding");
   return finding;
 }
 
