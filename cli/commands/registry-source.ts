@@ -1,9 +1,9 @@
 // Reads what the registry and the reminders are built from: every key from the keys API and, when a cluster
 // answers, every ApiKey. A cluster that cannot be read is a note, never a failure: the keys API is the record.
-import { createKeysClient } from "../../core/client/index.ts";
-import type { ApiKey } from "../../core/client/types.ts";
+import { createKeysClient, type KeysClient } from "../../core/client/index.ts";
+import type { ApiKey, ApiKeyUsage } from "../../core/client/types.ts";
 import { parseDuration } from "../../core/domain/durations.ts";
-import type { ClusterApiKey } from "../../core/operations/registry.ts";
+import type { ClusterApiKey, RevokedAttempts } from "../../core/operations/registry.ts";
 import type { ApiKeyStatus } from "../../core/planner/types.ts";
 import { readApiKey } from "./controller.ts";
 
@@ -31,20 +31,48 @@ export interface KeysSourceFlags {
   apiKeyFile?: string;
 }
 
-export async function readAllKeys(flags: KeysSourceFlags, progress: (n: number) => void): Promise<ApiKey[]> {
+function keysClient(flags: KeysSourceFlags): KeysClient {
   const baseUrl = flags.apiUrl ?? process.env.AYRA_API_URL;
   if (!baseUrl) throw new UsageError("--api-url", "no keys API: set AYRA_API_URL or pass --api-url");
-  const client = createKeysClient({
-    baseUrl,
-    apiKey: readApiKey(flags.apiKeyFile),
-    userAgent: "ayra-keys-cli",
-  });
+  return createKeysClient({ baseUrl, apiKey: readApiKey(flags.apiKeyFile), userAgent: "ayra-keys-cli" });
+}
+
+export async function readAllKeys(flags: KeysSourceFlags, progress: (n: number) => void): Promise<ApiKey[]> {
+  const client = keysClient(flags);
   const keys: ApiKey[] = [];
   for await (const key of client.listAllKeys({ limit: 100 })) {
     keys.push(key);
     if (keys.length % 500 === 0) progress(keys.length);
   }
   return keys;
+}
+
+/** Usage reads in flight at once: one call per key, so a few together. */
+const USAGE_READS_AT_ONCE = 8;
+
+/** The revoked attempts of each key in `ids`, from its usage (one call per key). */
+export async function readRevokedAttempts(
+  flags: KeysSourceFlags,
+  ids: readonly string[],
+  progress: (done: number, total: number) => void,
+): Promise<Map<string, RevokedAttempts>> {
+  const client = keysClient(flags);
+  const read = new Map<string, RevokedAttempts>();
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++] as string;
+      // The usage type predates these fields; another implementation of the API may not report them.
+      const usage: ApiKeyUsage & RevokedAttempts = await client.getUsage(id);
+      read.set(id, {
+        ...(typeof usage.revoked_attempts === "number" ? { revoked_attempts: usage.revoked_attempts } : {}),
+        last_revoked_attempt_at: usage.last_revoked_attempt_at ?? null,
+      });
+      if (read.size % 100 === 0) progress(read.size, ids.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(USAGE_READS_AT_ONCE, ids.length) }, worker));
+  return read;
 }
 
 export interface ClusterFlags {
