@@ -20,7 +20,7 @@ import { readPulumi } from "./sweep-pulumi.ts";
 /** The operating commands' codes (rotate-context.ts EXIT), and two of the sweep's own. */
 export const SWEEP_EXIT = { ...EXIT, straysFound: 6, sourceUnread: 7 } as const;
 
-interface SweepFlags {
+export interface SweepFlags {
   apiUrl?: string;
   apiKeyFile?: string;
   kubeconfig?: string;
@@ -89,7 +89,7 @@ Exit codes:
     });
 }
 
-async function runSweep(flags: SweepFlags): Promise<number> {
+export async function runSweep(flags: SweepFlags): Promise<number> {
   const json = flags.output === "json";
   let ctx: OpsContext | undefined;
   try {

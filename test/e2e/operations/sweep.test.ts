@@ -29,8 +29,9 @@ import {
 import { type CliResult, runCli } from "./run-cli.ts";
 
 const info = inject("controlPlane");
-const MIN_AGE = "30m";
-const HOUR_MS = 3_600_000;
+const MIN_AGE = "20s";
+const PAST_MIN_AGE_MS = 21_000;
+const MINUTE_MS = 60_000;
 let bed: ControllerTestBed;
 let proxy: KeysProxy;
 let stack: SlotStack;
@@ -60,7 +61,7 @@ const spec = (displayName: string) => ({
   displayName,
   environment: "test",
   scopes: ["agents:read"],
-  expiresAfter: "24h",
+  expiresAfter: "1h",
   deletionPolicy: "Revoke",
 });
 
@@ -74,16 +75,24 @@ const controllerMetadata = (cluster: string) => ({
   deletion_policy: "Revoke",
 });
 
-/** A key whose ApiKey is gone, minted just now: younger than --min-age. */
-const mintYoung = async () =>
-  (
-    await createKey(bed.ks, {
+/**
+ * A key whose ApiKey is gone, minted by a keys service whose clock runs ten minutes ahead: younger than
+ * --min-age for the whole file, however slow the machine (a real sweep meets such keys after clock skew too).
+ */
+async function mintYoung(): Promise<string> {
+  bed.ks.clock.offsetMs = 10 * MINUTE_MS;
+  try {
+    const key = await createKey(bed.ks, {
       name: "Just minted",
       environment: "test",
       scopes: ["agents:read"],
       metadata: controllerMetadata("e2e"),
-    })
-  ).id;
+    });
+    return key.id;
+  } finally {
+    bed.ks.clock.offsetMs = 0;
+  }
+}
 
 const statusOf = async (id: string) =>
   (await bed.ks.call("GET", `/v1/api_keys/${id}`, { key: bed.ks.adminKey })).body;
@@ -108,8 +117,6 @@ const verdicts = (doc: SweepDocument) =>
 beforeAll(async () => {
   bed = await controllerTestBed(info, "ops-sweep");
   const { ks, kube } = bed;
-  // Everything but the young key is minted an hour ago (the keys service's clock set back): past --min-age.
-  ks.clock.offsetMs = -HOUR_MS;
   proxy = await startKeysProxy(() => ks.url);
 
   // Two stacks of one project in one backend; `dev` is removed without destroy, `test` stays.
@@ -175,7 +182,17 @@ beforeAll(async () => {
       metadata: controllerMetadata("another-cluster"),
     })
   ).id;
-  ks.clock.offsetMs = 0;
+  // Every key so far must be older than --min-age when the sweeps run (a slow machine only makes them older).
+  const newest = Math.max(
+    ...(await Promise.all(
+      Object.values(ids)
+        .filter(Boolean)
+        .map(async (id) => Date.parse((await statusOf(id)).created_at)),
+    )),
+  );
+  await waitFor("the keys to be older than --min-age", () => Date.now() > newest + PAST_MIN_AGE_MS, {
+    timeoutMs: 60_000,
+  });
   ids.young = await mintYoung();
 
   env = {
