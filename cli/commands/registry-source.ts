@@ -101,8 +101,9 @@ interface ApiKeyList {
 
 export async function readClusterApiKeys(
   flags: ClusterFlags,
-  options: { clusterId?: boolean } = {},
+  options: { clusterId?: boolean /** What the note says is lost without a cluster. */; lost?: string } = {},
 ): Promise<ClusterRead> {
+  const lost = options.lost ?? "where used not shown";
   if (!flags.cluster) return { apiKeys: undefined };
   const { loadKubeAccess, isKubeconfigError } = await import("../../controller/kube/kubeconfig.ts");
   const { KubeRest, KubeApiError } = await import("../../controller/kube/rest.ts");
@@ -114,8 +115,7 @@ export async function readClusterApiKeys(
       userAgent: "ayra-keys-cli",
     });
   } catch (error) {
-    if (isKubeconfigError(error))
-      return { apiKeys: undefined, note: `${error.message}; where used not shown` };
+    if (isKubeconfigError(error)) return { apiKeys: undefined, note: `${error.message}; ${lost}` };
     throw error;
   }
   try {
@@ -157,7 +157,7 @@ export async function readClusterApiKeys(
           ? "the ApiKey CRD is not installed"
           : `listing ApiKeys answered ${error.status}`
         : `the cluster at ${rest.server.origin} did not answer (${error instanceof Error ? error.message : String(error)})`;
-    return { apiKeys: undefined, note: `${why}; where used not shown` };
+    return { apiKeys: undefined, note: `${why}; ${lost}` };
   } finally {
     rest.close();
   }

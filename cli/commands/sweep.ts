@@ -106,7 +106,10 @@ export async function runSweep(flags: SweepFlags): Promise<number> {
         if (keys.length % 1000 === 0) progress(`read ${keys.length} keys…`);
       }
     const [cluster, pulumi] = await Promise.all([
-      readClusterApiKeys(flags, { clusterId: flags.clusterId === undefined }),
+      readClusterApiKeys(flags, {
+        clusterId: flags.clusterId === undefined,
+        lost: "controller keys not judged",
+      }),
       readPulumi(keys, {
         backend: flags.pulumiBackend ?? process.env.PULUMI_BACKEND_URL,
         cli: flags.pulumiCli,
