@@ -100,11 +100,12 @@ export async function runSweep(flags: SweepFlags): Promise<number> {
     const tty = process.stderr.isTTY === true;
     const progress = (line: string) => tty && ctx?.progress(line);
     const keys: ApiKey[] = [];
-    for (const status of ["active", "expiring"] as const)
-      for await (const k of ctx.keys.listAllKeys({ status, limit: 100 })) {
-        keys.push(k);
-        if (keys.length % 1000 === 0) progress(`read ${keys.length} keys…`);
-      }
+    // One pass over every key, the stopped ones dropped here: two passes filtered by status cost twice as much.
+    let seen = 0;
+    for await (const k of ctx.keys.listAllKeys({ limit: 100 })) {
+      if (k.status === "active" || k.status === "expiring") keys.push(k);
+      if (++seen % 1000 === 0) progress(`read ${seen} keys…`);
+    }
     const [cluster, pulumi] = await Promise.all([
       readClusterApiKeys(flags, {
         clusterId: flags.clusterId === undefined,
