@@ -8,11 +8,12 @@ import { join } from "node:path";
 import type { ApiKey } from "../../core/client/types.ts";
 import { maskKeyLiterals } from "../../core/domain/index.ts";
 import { keyOwner } from "../../core/operations/key-owner.ts";
-import { type PulumiView, stacksToExport } from "../../core/operations/sweep.ts";
+import type { PulumiView } from "../../core/operations/sweep.ts";
 import {
   parseStackExport,
   parseStackListing,
   type StackContents,
+  stacksToExport,
 } from "../../core/operations/sweep-pulumi.ts";
 
 export interface PulumiSource {

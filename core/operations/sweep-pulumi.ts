@@ -1,6 +1,8 @@
 // What the sweep learns from a Pulumi backend, read from the CLI's own output: which stacks exist
 // (`pulumi stack ls --all --json`) and which key ids a stack's resources hold (`pulumi stack export`).
 // Pure: the shell runs the CLI, this reads its JSON. Secrets are never needed: key ids are plain outputs.
+import type { ApiKey } from "../client/types.ts";
+import { keyOwner } from "./key-owner.ts";
 
 /** A stack the backend lists. `project` is undefined for a backend that does not scope stacks by project. */
 export interface ListedStack {
@@ -106,4 +108,17 @@ export function stacksMatching(
 /** Whether the backend holds any stack of a project: if none, it is likely not the project's backend at all. */
 export function backendHoldsProject(listed: readonly ListedStack[], project: string): boolean {
   return listed.some((s) => s.project === undefined || s.project === project);
+}
+
+/** The stacks whose contents the sweep needs: listed stacks some Pulumi key's stack may be. */
+export function stacksToExport(keys: readonly ApiKey[], stacks: readonly ListedStack[]): string[] {
+  const names = new Set<string>();
+  for (const key of keys) {
+    if (key.status !== "active" && key.status !== "expiring") continue;
+    const owner = keyOwner(key.metadata);
+    if (owner.kind !== "pulumi") continue;
+    const ref = stackRef(owner.stack) ?? stackRef(owner.urn);
+    if (ref) for (const s of stacksMatching(stacks, ref)) names.add(s.fullName);
+  }
+  return [...names];
 }

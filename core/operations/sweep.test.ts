@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ApiKey } from "../client/types.ts";
 import { fakeKey } from "./runbook-fake-keys.ts";
-import { type ClusterView, type PulumiView, stacksToExport, summarize, sweep } from "./sweep.ts";
-import { parseStackExport, parseStackListing, type StackContents } from "./sweep-pulumi.ts";
+import { type ClusterView, type PulumiView, summarize, sweep } from "./sweep.ts";
+import { parseStackExport, parseStackListing, type StackContents, stacksToExport } from "./sweep-pulumi.ts";
 
 const now = Date.parse("2026-03-01T12:00:00.000Z");
 const old = "2026-03-01T09:00:00.000Z";

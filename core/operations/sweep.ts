@@ -253,19 +253,6 @@ function recordOf(key: ApiKey): KeyRecord {
   };
 }
 
-/** The stacks whose contents the sweep needs: listed stacks some Pulumi key's stack may be. */
-export function stacksToExport(keys: readonly ApiKey[], stacks: readonly ListedStack[]): string[] {
-  const names = new Set<string>();
-  for (const key of keys) {
-    if (key.status !== "active" && key.status !== "expiring") continue;
-    const owner = keyOwner(key.metadata);
-    if (owner.kind !== "pulumi") continue;
-    const ref = stackRef(owner.stack) ?? stackRef(owner.urn);
-    if (ref) for (const s of stacksMatching(stacks, ref)) names.add(s.fullName);
-  }
-  return [...names];
-}
-
 export interface SweepSummary {
   stray: number;
   unknown: number;

@@ -305,6 +305,33 @@ describe("ayra-keys sweep", () => {
     expect(again.doc.summary.stray).toBe(0);
   });
 
+  it("takes this cluster's id from the uid of kube-system when --cluster-id is not given", async () => {
+    const kubeSystem = await bed.kube.rest.get<{ metadata: { uid: string } }>(
+      "/api/v1/namespaces/kube-system",
+    );
+    bed.ks.clock.offsetMs = -60 * MINUTE_MS;
+    let here: string;
+    try {
+      here = (
+        await createKey(bed.ks, {
+          name: "This cluster's",
+          environment: "test",
+          scopes: ["agents:read"],
+          metadata: controllerMetadata(kubeSystem.metadata.uid),
+        })
+      ).id;
+    } finally {
+      bed.ks.clock.offsetMs = 0;
+    }
+    const out = await runCli(["sweep", "--output", "json", "--min-age", MIN_AGE], env);
+    const doc: SweepDocument = JSON.parse(out.stdout);
+    expect(doc.cluster).toMatchObject({ id: kubeSystem.metadata.uid, read: true });
+    expect(verdicts(doc)[here]).toBe("stray:apikey_gone");
+    // The controller's keys name cluster e2e: another cluster's, not judged here.
+    expect(verdicts(doc)[ids.live]).toBeUndefined();
+    expect(doc.summary.not_judged).toBeGreaterThanOrEqual(3);
+  });
+
   it("refuses a bad --min-age naming the flag", async () => {
     const out = await runCli(["sweep", "--min-age", "soon"], env);
     expect(out.code).toBe(2);
