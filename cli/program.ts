@@ -13,6 +13,7 @@ import { reviewCommand } from "./commands/review.ts";
 import { revokeCommand } from "./commands/revoke.ts";
 import { rotateCommand } from "./commands/rotate.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { sweepCommand } from "./commands/sweep.ts";
 import { packageVersion } from "./version.ts";
 
 export function buildProgram(): Command {
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     revokeCommand(),
     incidentCommand(),
     offboardCommand(),
+    sweepCommand(),
   ])
     program.addCommand(c);
   return program;

@@ -1,9 +1,9 @@
 // Reads what the registry and the reminders are built from: every key from the keys API and, when a cluster
 // answers, every ApiKey. A cluster that cannot be read is a note, never a failure: the keys API is the record.
-import { createKeysClient } from "../../core/client/index.ts";
-import type { ApiKey } from "../../core/client/types.ts";
+import { createKeysClient, type KeysClient } from "../../core/client/index.ts";
+import type { ApiKey, ApiKeyUsage } from "../../core/client/types.ts";
 import { parseDuration } from "../../core/domain/durations.ts";
-import type { ClusterApiKey } from "../../core/operations/registry.ts";
+import type { ClusterApiKey, RevokedAttempts } from "../../core/operations/registry.ts";
 import type { ApiKeyStatus } from "../../core/planner/types.ts";
 import { readApiKey } from "./controller.ts";
 
@@ -31,20 +31,48 @@ export interface KeysSourceFlags {
   apiKeyFile?: string;
 }
 
-export async function readAllKeys(flags: KeysSourceFlags, progress: (n: number) => void): Promise<ApiKey[]> {
+function keysClient(flags: KeysSourceFlags): KeysClient {
   const baseUrl = flags.apiUrl ?? process.env.AYRA_API_URL;
   if (!baseUrl) throw new UsageError("--api-url", "no keys API: set AYRA_API_URL or pass --api-url");
-  const client = createKeysClient({
-    baseUrl,
-    apiKey: readApiKey(flags.apiKeyFile),
-    userAgent: "ayra-keys-cli",
-  });
+  return createKeysClient({ baseUrl, apiKey: readApiKey(flags.apiKeyFile), userAgent: "ayra-keys-cli" });
+}
+
+export async function readAllKeys(flags: KeysSourceFlags, progress: (n: number) => void): Promise<ApiKey[]> {
+  const client = keysClient(flags);
   const keys: ApiKey[] = [];
   for await (const key of client.listAllKeys({ limit: 100 })) {
     keys.push(key);
     if (keys.length % 500 === 0) progress(keys.length);
   }
   return keys;
+}
+
+/** Usage reads in flight at once: one call per key, so a few together. */
+const USAGE_READS_AT_ONCE = 8;
+
+/** The revoked attempts of each key in `ids`, from its usage (one call per key). */
+export async function readRevokedAttempts(
+  flags: KeysSourceFlags,
+  ids: readonly string[],
+  progress: (done: number, total: number) => void,
+): Promise<Map<string, RevokedAttempts>> {
+  const client = keysClient(flags);
+  const read = new Map<string, RevokedAttempts>();
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++] as string;
+      // The usage type predates these fields; another implementation of the API may not report them.
+      const usage: ApiKeyUsage & RevokedAttempts = await client.getUsage(id);
+      read.set(id, {
+        ...(typeof usage.revoked_attempts === "number" ? { revoked_attempts: usage.revoked_attempts } : {}),
+        last_revoked_attempt_at: usage.last_revoked_attempt_at ?? null,
+      });
+      if (read.size % 100 === 0) progress(read.size, ids.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(USAGE_READS_AT_ONCE, ids.length) }, worker));
+  return read;
 }
 
 export interface ClusterFlags {
@@ -54,8 +82,13 @@ export interface ClusterFlags {
   cluster: boolean;
 }
 
-/** `note` says why no cluster was read, except when --no-cluster asked for that. */
-export type ClusterRead = { apiKeys: ClusterApiKey[] } | { apiKeys: undefined; note?: string };
+/**
+ * `note` says why no cluster was read, except when --no-cluster asked for that. `clusterId` (the uid of
+ * kube-system, the id the controller records on its keys by default) only when asked for and readable.
+ */
+export type ClusterRead =
+  | { apiKeys: ClusterApiKey[]; clusterId?: string; clusterIdNote?: string }
+  | { apiKeys: undefined; note?: string };
 
 interface ApiKeyList {
   metadata: { continue?: string };
@@ -66,7 +99,11 @@ interface ApiKeyList {
   }[];
 }
 
-export async function readClusterApiKeys(flags: ClusterFlags): Promise<ClusterRead> {
+export async function readClusterApiKeys(
+  flags: ClusterFlags,
+  options: { clusterId?: boolean /** What the note says is lost without a cluster. */; lost?: string } = {},
+): Promise<ClusterRead> {
+  const lost = options.lost ?? "where used not shown";
   if (!flags.cluster) return { apiKeys: undefined };
   const { loadKubeAccess, isKubeconfigError } = await import("../../controller/kube/kubeconfig.ts");
   const { KubeRest, KubeApiError } = await import("../../controller/kube/rest.ts");
@@ -78,8 +115,7 @@ export async function readClusterApiKeys(flags: ClusterFlags): Promise<ClusterRe
       userAgent: "ayra-keys-cli",
     });
   } catch (error) {
-    if (isKubeconfigError(error))
-      return { apiKeys: undefined, note: `${error.message}; where used not shown` };
+    if (isKubeconfigError(error)) return { apiKeys: undefined, note: `${error.message}; ${lost}` };
     throw error;
   }
   try {
@@ -102,7 +138,18 @@ export async function readClusterApiKeys(flags: ClusterFlags): Promise<ClusterRe
         });
       next = page.metadata.continue || undefined;
     } while (next !== undefined);
-    return { apiKeys };
+    if (!options.clusterId) return { apiKeys };
+    try {
+      const ns = await rest.request<{ metadata: { uid: string } }>({
+        method: "GET",
+        path: "/api/v1/namespaces/kube-system",
+        timeoutMs: 15_000,
+      });
+      return { apiKeys, clusterId: ns.metadata.uid };
+    } catch (error) {
+      if (!(error instanceof KubeApiError)) throw error;
+      return { apiKeys, clusterIdNote: `reading namespace kube-system answered ${error.status}` };
+    }
   } catch (error) {
     const why =
       error instanceof KubeApiError
@@ -110,7 +157,7 @@ export async function readClusterApiKeys(flags: ClusterFlags): Promise<ClusterRe
           ? "the ApiKey CRD is not installed"
           : `listing ApiKeys answered ${error.status}`
         : `the cluster at ${rest.server.origin} did not answer (${error instanceof Error ? error.message : String(error)})`;
-    return { apiKeys: undefined, note: `${why}; where used not shown` };
+    return { apiKeys: undefined, note: `${why}; ${lost}` };
   } finally {
     rest.close();
   }

@@ -1,7 +1,13 @@
 // `ayra-keys registry`: every key, who manages it and where it is used, as a table, CSV, Markdown or JSON.
 import { Command } from "commander";
 import type { Environment } from "../../core/client/types.ts";
-import { buildRegistry, filterRegistry, type RegistryFilter } from "../../core/operations/registry.ts";
+import {
+  buildRegistry,
+  filterRegistry,
+  type RegistryFilter,
+  rowsNeedingUsage,
+  withRevokedAttempts,
+} from "../../core/operations/registry.ts";
 import {
   REGISTRY_FORMATS,
   type RegistryFormat,
@@ -13,6 +19,7 @@ import {
   type KeysSourceFlags,
   readAllKeys,
   readClusterApiKeys,
+  readRevokedAttempts,
   UsageError,
 } from "./registry-source.ts";
 
@@ -24,6 +31,7 @@ interface RegistryFlags extends KeysSourceFlags, ClusterFlags {
   environment?: string;
   owner?: string;
   all?: boolean;
+  revokedInUse?: boolean;
 }
 
 export const REGISTRY_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -45,6 +53,7 @@ function filterOf(flags: RegistryFlags): RegistryFilter {
   if (unused !== undefined) filter.unusedForMs = unused;
   if (flags.unmanaged) filter.unmanaged = true;
   if (flags.all) filter.all = true;
+  if (flags.revokedInUse) filter.revokedInUse = true;
   if (flags.environment !== undefined) {
     if (flags.environment !== "live" && flags.environment !== "test")
       throw new UsageError(
@@ -69,7 +78,23 @@ export async function runRegistry(flags: RegistryFlags): Promise<void> {
   const [keys, cluster] = await Promise.all([readAllKeys(flags, progress), readClusterApiKeys(flags)]);
   if (tty) process.stderr.write("\r\x1b[K");
   if ("note" in cluster && cluster.note) process.stderr.write(`ayra-keys registry: ${cluster.note}\n`);
-  const rows = filterRegistry(buildRegistry({ keys, apiKeys: cluster.apiKeys }), filter, Date.now());
+  const now = Date.now();
+  // Usage is one call per key: read only for the stopped keys shown (none without --all or --revoked-in-use).
+  const { revokedInUse, ...rest } = filter;
+  let rows = filterRegistry(
+    buildRegistry({ keys, apiKeys: cluster.apiKeys }),
+    { ...rest, all: rest.all || revokedInUse },
+    now,
+  );
+  const stopped = rowsNeedingUsage(rows).map((r) => r.id);
+  if (stopped.length > 0) {
+    const attempts = await readRevokedAttempts(flags, stopped, (done, total) =>
+      tty ? process.stderr.write(`\rreading usage of stopped keys… ${done}/${total}`) : undefined,
+    );
+    if (tty) process.stderr.write("\r\x1b[K");
+    rows = withRevokedAttempts(rows, attempts);
+  }
+  if (revokedInUse) rows = filterRegistry(rows, { all: true, revokedInUse: true }, now);
   process.stdout.write(
     renderRegistry(format, {
       object: "registry",
@@ -93,7 +118,11 @@ export function registryCommand(): Command {
       .option("--unmanaged", "only keys no controller or Pulumi stack manages")
       .option("--environment <env>", "only live or test keys")
       .option("--owner <email>", "only keys whose owner is this address (case-insensitive)")
-      .option("--all", "include revoked and expired keys")
+      .option("--all", "include revoked and expired keys (their usage is read: one call each)")
+      .option(
+        "--revoked-in-use",
+        "only revoked or expired keys still presented: something holds an old key (one usage call per stopped key)",
+      )
       .option("--api-url <url>", "the keys API (default: $AYRA_API_URL)")
       .option("--api-key-file <path>", "file holding a key with api_keys:read (default: $AYRA_API_KEY)")
       .option("--kubeconfig <path>", "kubeconfig to read ApiKeys from (default: $KUBECONFIG, ~/.kube/config)")
@@ -108,6 +137,7 @@ Examples:
   ayra-keys registry --unused-for 30d --format csv > unused.csv
   ayra-keys registry --owner jane@example.com --format markdown
   ayra-keys registry --unmanaged --format json | jq '.data[].id'
+  ayra-keys registry --revoked-in-use                 # revoked keys something still presents
 
 Exit codes: 0 listed (possibly no rows), 1 the keys API failed, 2 a bad flag.
 Without a reachable cluster the rows still come, with a note on stderr.`,

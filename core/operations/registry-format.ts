@@ -45,11 +45,20 @@ const HEADERS = [
   "EXPIRES",
   "LAST ROTATED",
   "LAST USED",
+  "REVOKED USE",
   "OWNER",
   "PURPOSE",
   "MANAGED BY",
   "WHERE USED",
 ] as const;
+
+/** `-` none; `!` and the count when a stopped key is still presented (something holds the old key); `?` unknown. */
+export function revokedUseText(row: RegistryRow): string {
+  if (row.revoked_attempts === null) return "?";
+  if (row.revoked_attempts === 0) return "-";
+  const last = row.last_revoked_attempt_at === null ? "" : ` (last ${date(row.last_revoked_attempt_at)})`;
+  return `! ${row.revoked_attempts}${last}`;
+}
 
 /** The cells people read, raw (each format escapes them). Expires shows when the key stops working. */
 function humanCells(row: RegistryRow): string[] {
@@ -63,6 +72,7 @@ function humanCells(row: RegistryRow): string[] {
     stops !== null && stops === row.expiring_at ? `${date(stops)} (ending)` : date(stops),
     date(row.last_rotated_at),
     row.last_used_at === null ? "never" : date(row.last_used_at),
+    revokedUseText(row),
     row.owner ?? "-",
     row.purpose ?? "-",
     managedByText(row),
@@ -108,9 +118,24 @@ export const CSV_COLUMNS = [
   "pulumi_stack",
   "pulumi_urn",
   "where_used",
+  "revoked_attempts",
+  "last_revoked_attempt_at",
 ] as const;
 
-/** RFC 4180 CSV with a header; timestamps in full, lists space-separated, empty for none. */
+/**
+ * A spreadsheet runs a cell that begins with = + - or @ as a formula (OWASP "CSV injection"); names, owners and
+ * purposes come from users. Such a cell gets a leading apostrophe, which spreadsheets show as text and hide.
+ * A cell that already begins with an apostrophe gets one more, so reading back is exact: drop one leading `'`.
+ * (Tab and carriage return never lead a cell: escapeForDisplay writes them as \u0009 and \u000d.)
+ */
+export function neutralizeFormula(cell: string): string {
+  return /^[=+\-@']/.test(cell) ? `'${cell}` : cell;
+}
+
+/**
+ * RFC 4180 CSV with a header; timestamps in full, lists space-separated, empty for none; cells escaped for
+ * display and kept from running as spreadsheet formulas (neutralizeFormula).
+ */
 export function registryCsv(rows: readonly RegistryRow[]): string {
   const records = rows.map((row) => [
     row.id,
@@ -131,9 +156,11 @@ export function registryCsv(rows: readonly RegistryRow[]): string {
     row.pulumi?.stack ?? "",
     row.pulumi?.urn ?? "",
     whereUsedText(row),
+    row.revoked_attempts === null ? "" : String(row.revoked_attempts),
+    row.last_revoked_attempt_at ?? "",
   ]);
   return stringify(
-    records.map((r) => r.map(escapeForDisplay)),
+    records.map((r) => r.map((cell) => neutralizeFormula(escapeForDisplay(cell)))),
     { header: true, columns: [...CSV_COLUMNS], record_delimiter: "unix" },
   );
 }

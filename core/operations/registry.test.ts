@@ -5,8 +5,15 @@ import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import type { ApiKey } from "../client/types.ts";
 import { escapeForDisplay } from "./display-text.ts";
-import { buildRegistry, type ClusterApiKey, filterRegistry, keyDeadline } from "./registry.ts";
-import { registryCsv, registryMarkdown, registryTable } from "./registry-format.ts";
+import {
+  buildRegistry,
+  type ClusterApiKey,
+  filterRegistry,
+  keyDeadline,
+  rowsNeedingUsage,
+  withRevokedAttempts,
+} from "./registry.ts";
+import { neutralizeFormula, registryCsv, registryMarkdown, registryTable } from "./registry-format.ts";
 
 const NOW = Date.parse("2026-06-01T00:00:00.000Z");
 const DAY = 86_400_000;
@@ -191,5 +198,65 @@ describe("formats", () => {
       kubernetes: "shop/web",
       expires_at: at(5),
     });
+  });
+});
+
+describe("revoked keys still presented", () => {
+  const rows = buildRegistry({ keys: [controllerKey, revoked, key("old", { status: "expired" })] });
+
+  it("knows a working key has none, and asks usage only for stopped keys", () => {
+    expect(rows.map((r) => r.revoked_attempts)).toEqual([0, null, null]);
+    expect(rowsNeedingUsage(rows).map((r) => r.name)).toEqual(["gone", "old"]);
+  });
+
+  it("fills the attempts read, leaves a key the API did not report unknown, and --revoked-in-use keeps the presented", () => {
+    const read = withRevokedAttempts(
+      rows,
+      new Map([
+        [revoked.id, { revoked_attempts: 3, last_revoked_attempt_at: at(-1) }],
+        [key("old").id, {}],
+      ]),
+    );
+    expect(read.map((r) => [r.revoked_attempts, r.last_revoked_attempt_at])).toEqual([
+      [0, null],
+      [3, at(-1)],
+      [null, null],
+    ]);
+    expect(filterRegistry(read, { revokedInUse: true }, NOW).map((r) => r.name)).toEqual(["gone"]);
+    expect(registryTable(read)).toContain(`! 3 (last ${at(-1).slice(0, 10)})`);
+    const csv: Record<string, string>[] = parse(registryCsv(read), { columns: true });
+    expect(csv.map((r) => r.revoked_attempts)).toEqual(["0", "3", ""]);
+  });
+});
+
+describe("CSV and spreadsheet formulas", () => {
+  it.each([
+    ['=HYPERLINK("https://evil.example","x")', '\'=HYPERLINK("https://evil.example","x")'],
+    ["+1", "'+1"],
+    ["-2+3", "'-2+3"],
+    ["@SUM(A1)", "'@SUM(A1)"],
+    ["'quoted", "''quoted"],
+    ["Web shop", "Web shop"],
+    ["2026-06-01T00:00:00.000Z", "2026-06-01T00:00:00.000Z"],
+  ])("writes %j as %j", (cell, written) => {
+    expect(neutralizeFormula(cell)).toBe(written);
+  });
+
+  it("never lets a user's name, owner or purpose begin a cell with a formula character", () => {
+    const evil = key("evil", {
+      name: "=cmd|' /C calc'!A0",
+      metadata: { owner: "@attacker@example.com", purpose: "\t=1+1" },
+    });
+    const [record] = parse(registryCsv(buildRegistry({ keys: [evil] })), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(record).toMatchObject({
+      name: "'=cmd|' /C calc'!A0",
+      owner: "'@attacker@example.com",
+      // A tab is written as a visible escape, so it cannot lead the cell either.
+      purpose: "\\u0009=1+1",
+    });
+    for (const value of Object.values(record ?? {})) expect(value).not.toMatch(/^[=+\-@\t\r]/);
   });
 });

@@ -41,6 +41,12 @@ export interface RegistryRow {
   expiring_at: string | null;
   last_rotated_at: string | null;
   last_used_at: string | null;
+  /**
+   * Presentations after the key was revoked or expired (the keys API's usage): 0 for a working key; null until
+   * read (see withRevokedAttempts), or when the keys API does not report it.
+   */
+  revoked_attempts: number | null;
+  last_revoked_attempt_at: string | null;
   owner: string | null;
   purpose: string | null;
   managed_by: KeyOwner["kind"];
@@ -101,12 +107,46 @@ export function buildRegistry(input: RegistryInput): RegistryRow[] {
       expiring_at: key.expiring_at,
       last_rotated_at: lastRotated(key, held?.slot === "current" ? held.apiKey : undefined),
       last_used_at: key.last_used_at,
+      revoked_attempts: stopped(key.status) ? null : 0,
+      last_revoked_attempt_at: null,
       owner: readKeyMetadata(key.metadata, "owner") ?? null,
       purpose: readKeyMetadata(key.metadata, "purpose") ?? null,
       managed_by: owner.kind,
       kubernetes,
       pulumi: owner.kind === "pulumi" ? { stack: owner.stack, urn: owner.urn } : null,
       where_used: user ? whereUsed(user, slot) : { secrets: [], restart_targets: [] },
+    };
+  });
+}
+
+/** Revoked or expired: only such a key can be presented "revoked", so only its usage is worth a call. */
+export function stopped(status: KeyStatus): boolean {
+  return status === "revoked" || status === "expired";
+}
+
+/** What the keys API's usage says about presentations of a stopped key. */
+export interface RevokedAttempts {
+  revoked_attempts?: number;
+  last_revoked_attempt_at?: string | null;
+}
+
+/** The rows whose usage must be read to know their revoked attempts. */
+export function rowsNeedingUsage(rows: readonly RegistryRow[]): RegistryRow[] {
+  return rows.filter((row) => stopped(row.status) && row.revoked_attempts === null);
+}
+
+/** The rows with the attempts read for them (a key missing from `usage` stays null: not reported). */
+export function withRevokedAttempts(
+  rows: readonly RegistryRow[],
+  usage: ReadonlyMap<string, RevokedAttempts>,
+): RegistryRow[] {
+  return rows.map((row) => {
+    const read = usage.get(row.id);
+    if (read === undefined || typeof read.revoked_attempts !== "number") return row;
+    return {
+      ...row,
+      revoked_attempts: read.revoked_attempts,
+      last_revoked_attempt_at: read.last_revoked_attempt_at ?? null,
     };
   });
 }
@@ -147,6 +187,11 @@ export interface RegistryFilter {
   owner?: string;
   /** Keep revoked and expired keys too (default: only keys that still work). */
   all?: boolean;
+  /**
+   * Keep only keys presented after they stopped working (revoked_attempts > 0). The shell filters without it
+   * first (stopped keys kept), reads usage for the stopped rows left, then filters with it.
+   */
+  revokedInUse?: boolean;
 }
 
 export function filterRegistry(
@@ -156,7 +201,8 @@ export function filterRegistry(
 ): RegistryRow[] {
   const owner = filter.owner?.toLowerCase();
   return rows.filter((row) => {
-    if (!filter.all && (row.status === "revoked" || row.status === "expired")) return false;
+    if (!filter.all && !filter.revokedInUse && stopped(row.status)) return false;
+    if (filter.revokedInUse && !((row.revoked_attempts ?? 0) > 0)) return false;
     if (filter.environment !== undefined && row.environment !== filter.environment) return false;
     if (filter.unmanaged && row.managed_by !== "unmanaged") return false;
     if (owner !== undefined && row.owner?.toLowerCase() !== owner) return false;

