@@ -63,7 +63,7 @@ export async function readRevokedAttempts(
     while (next < ids.length) {
       const id = ids[next++] as string;
       // The usage type predates these fields; another implementation of the API may not report them.
-      const usage: ApiKeyUsage & RevokedAttempts = await client.getUsage(id);
+      const usage: ApiKeyUsage = await client.getUsage(id);
       read.set(id, {
         ...(typeof usage.revoked_attempts === "number" ? { revoked_attempts: usage.revoked_attempts } : {}),
         last_revoked_attempt_at: usage.last_revoked_attempt_at ?? null,

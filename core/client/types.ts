@@ -128,6 +128,9 @@ export interface ApiKeyUsage {
   /** `last_used_at` and counts may lag by this much. */
   flush_interval_seconds: number;
   hourly: { hour: Timestamp; count: number }[];
+  /** Times the key was presented after it was revoked or expired (each refused as an unknown key). */
+  revoked_attempts?: number;
+  last_revoked_attempt_at?: Timestamp | null;
 }
 
 export type Introspection =

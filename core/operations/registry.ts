@@ -1,6 +1,6 @@
 // The key registry: one row per key from the keys API, joined with the ApiKeys that hold it in a cluster.
 // Pure: the shell fetches keys and ApiKeys, this decides what each row says and which rows a filter keeps.
-import type { ApiKey, Environment, KeyStatus, Scope } from "../client/types.ts";
+import type { ApiKey, ApiKeyUsage, Environment, KeyStatus, Scope } from "../client/types.ts";
 import { readKeyMetadata } from "../keys/key-metadata.ts";
 import type { ApiKeyStatus } from "../planner/types.ts";
 import { type KeyOwner, keyOwner } from "./key-owner.ts";
@@ -125,10 +125,7 @@ export function stopped(status: KeyStatus): boolean {
 }
 
 /** What the keys API's usage says about presentations of a stopped key. */
-export interface RevokedAttempts {
-  revoked_attempts?: number;
-  last_revoked_attempt_at?: string | null;
-}
+export type RevokedAttempts = Pick<ApiKeyUsage, "revoked_attempts" | "last_revoked_attempt_at">;
 
 /** The rows whose usage must be read to know their revoked attempts. */
 export function rowsNeedingUsage(rows: readonly RegistryRow[]): RegistryRow[] {
