@@ -234,7 +234,10 @@ export class CredentialKeeper {
         return undefined;
       }
       case "revoke-previous":
-        await revokeUnlessGone(keys, action.keyId, { reason: "replaced" });
+        // After a roll the service retires the old key itself at the grace's end; the revoke is for a key
+        // whose deadline is later (a successor's predecessor), so a key already gone is only cleared.
+        if (await stillWorks(keys, action.keyId))
+          await revokeUnlessGone(keys, action.keyId, { reason: "replaced" });
         await store.write(snapshot, { ...snapshot.record, previous: undefined });
         metrics.rotations.inc({ result: "previous_revoked" });
         logger.info({ keyId: action.keyId }, "revoked the controller's replaced keys-API key");
@@ -298,6 +301,16 @@ export class CredentialKeeper {
       reason,
       message,
     );
+  }
+}
+
+async function stillWorks(keys: KeysClient, id: string): Promise<boolean> {
+  try {
+    const key = await keys.getKey(id);
+    return key.status === "active" || key.status === "expiring";
+  } catch (error) {
+    if (isKeysApiError(error, "resource_missing")) return false;
+    throw error;
   }
 }
 
