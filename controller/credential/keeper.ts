@@ -42,6 +42,7 @@ export interface CredentialKeeperOptions {
 const STEPS_PER_PASS = 12;
 const STUCK_RETRY_MS = 60_000;
 const REREAD_EVERY_MS = 5_000;
+const REFRESH_MS = 60_000;
 
 export class CredentialKeeper {
   readonly #o: CredentialKeeperOptions;
@@ -75,6 +76,21 @@ export class CredentialKeeper {
   lead(keys: KeysClient): void {
     this.#keys = keys;
     if (this.#o.rotation !== undefined) this.#schedule(0);
+    // Another controller rotates the key (one per watched namespace shares the Secret): read it again well
+    // within the grace, so the new key is taken up before the old one stops working.
+    else this.#refresh();
+  }
+
+  #refresh(): void {
+    if (this.#stopped) return;
+    this.#timer = this.#o.timers.setTimeout(() => {
+      this.#running = this.#reread()
+        .then(() => undefined)
+        .catch((error: unknown) =>
+          this.#o.logger.warn({ err: error }, "could not read the credential Secret"),
+        )
+        .finally(() => this.#refresh());
+    }, REFRESH_MS);
   }
 
   /** Seen a 401 from the keys API: read the Secret again (at most every few seconds). */

@@ -64,7 +64,7 @@ async function crashAfterRoll(name: string): Promise<{ bootstrap: { id: string }
   killAfter = (method, path) => method === "POST" && path === `/v1/api_keys/${bootstrap.id}/roll`;
   const started = await controller();
   await waitFor("the controller to be killed after its roll", async () => killed === before + 1, {
-    timeoutMs: 60_000,
+    timeoutMs: 120_000,
     context: () => started.lines.slice(-15).join("\n"),
   });
 
