@@ -24,6 +24,10 @@ export async function startCredentialController(options: {
   keysUrl: string;
   args: string[];
   name?: string;
+  /** Default: the admin's kubeconfig. */
+  kubeconfigPath?: string;
+  /** Default: the test namespace's `controller-credential`, field `api-key`. */
+  secret?: { ref: string; key: string };
 }): Promise<CredentialController> {
   const port = await freePort();
   const lines: string[] = [];
@@ -34,13 +38,15 @@ export async function startCredentialController(options: {
       cliMain,
       "controller",
       "--kubeconfig",
-      options.info.kubeconfigPath,
+      options.kubeconfigPath ?? options.info.kubeconfigPath,
       "--namespace",
       options.namespace,
       "--api-url",
       options.keysUrl,
       "--credential-secret",
-      `${options.namespace}/${SECRET}`,
+      options.secret?.ref ?? `${options.namespace}/${SECRET}`,
+      "--credential-secret-key",
+      options.secret?.key ?? "api-key",
       "--cluster-id",
       "e2e",
       "--listen",
