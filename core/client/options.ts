@@ -56,6 +56,8 @@ export interface KeysClientOptions {
 
 export interface ResolvedOptions extends TransportConfig, RetryConfig {
   generateIdempotencyKey: () => string;
+  /** The key for the next attempt, checked (a bad one throws a TypeError that never quotes it). */
+  readApiKey: () => string;
 }
 
 export const CLIENT_DEFAULTS = {
@@ -70,12 +72,14 @@ export function resolveOptions(options: KeysClientOptions): ResolvedOptions {
   const retry = options.retry ?? {};
   const source = options.apiKey;
   const fixed = typeof source === "function" ? undefined : checkApiKey(source);
+  const readApiKey = () => fixed ?? checkApiKey(typeof source === "function" ? source() : source);
   const resolved: ResolvedOptions = {
     baseUrl: normaliseBaseUrl(options.baseUrl),
     // A getter, so the transport reads the key per attempt; a fixed key is checked once, here.
     get apiKey() {
-      return fixed ?? checkApiKey(typeof source === "function" ? source() : source);
+      return readApiKey();
     },
+    readApiKey,
     timeoutMs: positive("timeoutMs", options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs),
     fetch: options.fetch ?? globalThis.fetch,
     userAgent: options.userAgent ?? `ayra-keys-client node/${process.versions.node}`,
