@@ -98,7 +98,15 @@ describe("the controller's credential rotates while 100 ApiKeys reconcile", () =
           "ayra_keys_controller_credential_rotations_total",
           'result="rotated"',
         )) >= 2,
-      { timeoutMs: 60_000, intervalMs: 250 },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        context: () =>
+          ctl?.lines
+            .filter((l) => l.includes('"component":"credential"'))
+            .slice(-10)
+            .join("\n") ?? "",
+      },
     );
     const now = await waitFor("the Secret to hold a settled key", async () => {
       const c = await readCredential(bed.kube);
@@ -136,5 +144,5 @@ describe("the controller's credential rotates while 100 ApiKeys reconcile", () =
     expect(JSON.stringify(now.annotations)).not.toMatch(/sk_(live|test)_/);
     const log = ctl.lines.join("\n");
     for (const value of seenValues) expect(log.includes(value)).toBe(false);
-  });
+  }, 300_000);
 });
