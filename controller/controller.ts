@@ -105,6 +105,7 @@ async function startCredentialKeeper(
     timers: Timers;
     events: EventRecorder;
     metrics: ReturnType<typeof createControllerMetrics>;
+    onAdopted: () => void;
   },
 ): Promise<CredentialKeeper | undefined> {
   const credential = options.credential;
@@ -116,6 +117,7 @@ async function startCredentialKeeper(
     logger: deps.logger.child({ component: "credential" }),
     timers: deps.timers,
     events: deps.events,
+    onAdopted: deps.onAdopted,
   });
   await keeper.load();
   return keeper;
@@ -132,7 +134,16 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
   const identity = options.leaderElection?.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   const events = new EventRecorder({ rest, logger, timers, instance: identity });
-  const keeper = await startCredentialKeeper(options, { rest, logger, timers, events, metrics });
+  // Calls refused with the key given up are the key's fault, not the ApiKeys': with the new key, all again.
+  let onAdopted = () => {};
+  const keeper = await startCredentialKeeper(options, {
+    rest,
+    logger,
+    timers,
+    events,
+    metrics,
+    onAdopted: () => onAdopted(),
+  });
   const keys = createKeysClient({
     baseUrl: options.keysApiUrl,
     apiKey: keeper?.apiKey ?? fixedKey(options.keysApiKey),
@@ -179,6 +190,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
     },
   });
   const { apiKeys, secrets, policies, namespaces } = watches;
+  onAdopted = () => {
+    for (const o of apiKeys.list()) refusals.forget(o.metadata.uid);
+    if (leading) watches.enqueueAll();
+  };
   const retirement = new Retirement({
     keys,
     facts,

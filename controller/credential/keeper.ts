@@ -37,6 +37,8 @@ export interface CredentialKeeperOptions {
   timers: Timers;
   events?: EventRecorder;
   newIdempotencyKey?: () => string;
+  /** Called when another key than the one in use was found in the Secret and taken up. */
+  onAdopted?: () => void;
 }
 
 const STEPS_PER_PASS = 12;
@@ -115,7 +117,8 @@ export class CredentialKeeper {
     if (this.#obtained !== undefined || value === this.#key) return false;
     this.#key = value;
     this.#o.metrics.rotations.inc({ result: "adopted" });
-    this.#o.logger.info({ secret: this.#o.store.where }, "using the key now in the credential Secret");
+    this.#o.logger.info({ where: this.#o.store.where }, "using the key now in the credential Secret");
+    this.#o.onAdopted?.();
     return true;
   }
 
@@ -299,7 +302,7 @@ export class CredentialKeeper {
   #lockedOut(why: string): void {
     this.#o.metrics.lockedOut.set(1);
     this.#o.metrics.rotations.inc({ result: "failed" });
-    this.#o.logger.error({ secret: this.#o.store.where }, `${why}: put a working key there`);
+    this.#o.logger.error({ where: this.#o.store.where }, `${why}: put a working key there`);
   }
 
   #event(snapshot: CredentialSnapshot, type: "Normal" | "Warning", reason: string, message: string): void {
