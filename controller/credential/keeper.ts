@@ -80,7 +80,13 @@ export class CredentialKeeper {
     if (this.#o.rotation !== undefined) this.#schedule(0);
     // Another controller rotates the key (one per watched namespace shares the Secret): read it again well
     // within the grace, so the new key is taken up before the old one stops working.
-    else this.#refresh();
+    else {
+      // The Secret may have changed while this replica waited for leadership.
+      void this.#reread().catch((error: unknown) =>
+        this.#o.logger.warn({ err: error }, "could not read the credential Secret"),
+      );
+      this.#refresh();
+    }
   }
 
   #refresh(): void {
