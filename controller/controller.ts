@@ -7,6 +7,9 @@ import type { Logger } from "pino";
 import { createKeysClient } from "../core/client/index.ts";
 import type { ApiKey } from "../core/client/types.ts";
 import { KEY_METADATA, MANAGED_BY, readKeyMetadata } from "../core/keys/key-metadata.ts";
+import { CredentialKeeper, type CredentialRotation } from "./credential/keeper.ts";
+import { createCredentialMetrics } from "./credential/metrics.ts";
+import { type CredentialSecretRef, CredentialSecretStore } from "./credential/secret-store.ts";
 import { DriftWatcher } from "./keys/drift.ts";
 import { httpFetch } from "./keys/http-fetch.ts";
 import { KeyFacts } from "./keys/key-facts.ts";
@@ -35,7 +38,10 @@ export interface ControllerOptions {
   /** Watch ApiKeys in this namespace only. */
   namespace?: string;
   keysApiUrl: string;
-  keysApiKey: string;
+  /** The keys-API key, fixed for the process's life; or `credential`, to read it from a Secret. */
+  keysApiKey?: string;
+  /** Read the key from this Secret (re-read on a 401); with `rotation`, the leader also rotates it. */
+  credential?: { secret: CredentialSecretRef; rotation?: CredentialRotation };
   /** Per attempt; default 10 s. */
   keysApiTimeoutMs?: number;
   /** Recorded on every key; default: the uid of kube-system, else "default". */
@@ -85,6 +91,38 @@ async function resolveClusterId(
   return { id: "default", resolved: false };
 }
 
+function fixedKey(key: string | undefined): string {
+  if (key === undefined) throw new TypeError("keysApiKey or credential is required");
+  return key;
+}
+
+/** With a credential Secret: its keeper, the key read before the first call. */
+async function startCredentialKeeper(
+  options: ControllerOptions,
+  deps: {
+    rest: KubeRest;
+    logger: Logger;
+    timers: Timers;
+    events: EventRecorder;
+    metrics: ReturnType<typeof createControllerMetrics>;
+    onAdopted: () => void;
+  },
+): Promise<CredentialKeeper | undefined> {
+  const credential = options.credential;
+  if (credential === undefined) return undefined;
+  const keeper = new CredentialKeeper({
+    store: new CredentialSecretStore(deps.rest, credential.secret),
+    rotation: credential.rotation,
+    metrics: createCredentialMetrics(deps.metrics.registry),
+    logger: deps.logger.child({ component: "credential" }),
+    timers: deps.timers,
+    events: deps.events,
+    onAdopted: deps.onAdopted,
+  });
+  await keeper.load();
+  return keeper;
+}
+
 export async function startController(options: ControllerOptions): Promise<RunningController> {
   const logger = options.logger ?? createControllerLogger();
   const timers = options.timers ?? realTimers;
@@ -94,22 +132,35 @@ export async function startController(options: ControllerOptions): Promise<Runni
     onRequest: (i) =>
       metrics.kubeRequests.inc({ verb: i.verb, resource: i.resource, status: String(i.status ?? "none") }),
   });
+  const identity = options.leaderElection?.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
+  const events = new EventRecorder({ rest, logger, timers, instance: identity });
+  // Calls refused with the key given up are the key's fault, not the ApiKeys': with the new key, all again.
+  let onAdopted = () => {};
+  const keeper = await startCredentialKeeper(options, {
+    rest,
+    logger,
+    timers,
+    events,
+    metrics,
+    onAdopted: () => onAdopted(),
+  });
   const keys = createKeysClient({
     baseUrl: options.keysApiUrl,
-    apiKey: options.keysApiKey,
+    apiKey: keeper?.apiKey ?? fixedKey(options.keysApiKey),
     timeoutMs: options.keysApiTimeoutMs ?? 10_000,
     userAgent: "ayra-keys-controller",
     fetch: httpFetch,
-    onRequest: (i) =>
+    onRequest: (i) => {
       metrics.keysApiRequests.inc({
         operation: i.operation,
         status: String(i.status ?? i.failure ?? "none"),
-      }),
+      });
+      if (i.status === 401) keeper?.unauthorized();
+    },
   });
   const cluster = await resolveClusterId(rest, options.clusterId, logger);
   const clusterId = cluster.id;
   const namespace = options.namespace;
-  const identity = options.leaderElection?.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   const queue = new WorkQueue({ timers });
   const facts = new KeyFacts();
   const secretIndex = new SecretIndex();
@@ -139,6 +190,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
     },
   });
   const { apiKeys, secrets, policies, namespaces } = watches;
+  onAdopted = () => {
+    for (const o of apiKeys.list()) refusals.forget(o.metadata.uid);
+    if (leading) watches.enqueueAll();
+  };
   const retirement = new Retirement({
     keys,
     facts,
@@ -149,7 +204,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
     namespace,
     exists: (uid) => watches.ownerOf(uid) !== undefined,
   });
-  const events = new EventRecorder({ rest, logger, timers, instance: identity });
   const driftMetadata: Record<string, string> = {
     [KEY_METADATA.managedBy]: MANAGED_BY.controller,
     [KEY_METADATA.cluster]: clusterId,
@@ -205,6 +259,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     metrics.leader.set(1);
     await drift.start();
     leading = true;
+    keeper?.lead(keys);
     const loop = { queue, deps, logger, metrics, timers, timeoutMs: options.reconcileTimeoutMs ?? 60_000 };
     workers.push(...startReconcileLoop(loop, options.concurrency ?? 16));
     watches.enqueueAll();
@@ -277,6 +332,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await elector?.stop();
         await drift.stop();
+        await keeper?.stop();
         await retirement.stop();
         await Promise.all(watches.all.map((i) => i.stop()));
         await events.flush();

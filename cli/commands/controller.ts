@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
+import type { ControllerOptions } from "../../controller/controller.ts";
+import { parseSecretRef } from "../../controller/credential/secret-ref.ts";
 import { parseDuration } from "../../core/domain/durations.ts";
 import { ensureControllerRuntimeLimits } from "../runtime-limits.ts";
 import { parseListen } from "./serve.ts";
@@ -10,6 +12,11 @@ export interface ControllerFlags {
   namespace?: string;
   apiUrl?: string;
   apiKeyFile?: string;
+  credentialSecret?: string;
+  credentialSecretKey: string;
+  credentialRotation?: number;
+  credentialGrace: number;
+  keysApiReplayWindow: number;
   clusterId?: string;
   driftInterval: number;
   keysApiTimeout: number;
@@ -45,6 +52,39 @@ export function readApiKey(file: string | undefined): string {
   return key;
 }
 
+/** Where the controller's own key comes from: a fixed key (env or file), or its Secret, maybe rotated. */
+export function credentialSource(
+  flags: ControllerFlags,
+): Pick<ControllerOptions, "keysApiKey" | "credential"> {
+  if (flags.credentialSecret === undefined) {
+    if (flags.credentialRotation !== undefined)
+      throw new InvalidArgumentError(
+        "--credential-rotation needs --credential-secret: the rotated key is written back to that Secret",
+      );
+    return { keysApiKey: readApiKey(flags.apiKeyFile) };
+  }
+  if (flags.apiKeyFile !== undefined)
+    throw new InvalidArgumentError("give --credential-secret or --api-key-file, not both");
+  const namespace = process.env.POD_NAMESPACE ?? flags.namespace ?? "default";
+  const secret = parseSecretRef(flags.credentialSecret, namespace, flags.credentialSecretKey);
+  const interval = flags.credentialRotation;
+  if (interval === undefined) return { credential: { secret } };
+  if (flags.credentialGrace >= interval)
+    throw new InvalidArgumentError(
+      "--credential-grace must be shorter than --credential-rotation: the old key is revoked before the next roll",
+    );
+  return {
+    credential: {
+      secret,
+      rotation: {
+        intervalMs: interval,
+        graceMs: flags.credentialGrace,
+        replayWindowMs: flags.keysApiReplayWindow,
+      },
+    },
+  };
+}
+
 export async function runController(flags: ControllerFlags): Promise<void> {
   // Loaded here, not at the top: the other commands do not pay for the controller (and it for them).
   const { startController } = await import("../../controller/controller.ts");
@@ -57,7 +97,7 @@ export async function runController(flags: ControllerFlags): Promise<void> {
     access: loadKubeAccess({ kubeconfig: flags.kubeconfig, context: flags.context }),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     keysApiUrl: apiUrl,
-    keysApiKey: readApiKey(flags.apiKeyFile),
+    ...credentialSource(flags),
     ...(flags.clusterId ? { clusterId: flags.clusterId } : {}),
     driftIntervalMs: flags.driftInterval,
     keysApiTimeoutMs: flags.keysApiTimeout,
@@ -96,6 +136,33 @@ export function controllerCommand(): Command {
     .option("--namespace <ns>", "watch ApiKeys in this namespace only (default: all namespaces)")
     .addOption(new Option("--api-url <url>", "the keys API").env("AYRA_API_URL"))
     .option("--api-key-file <path>", "file holding the keys-API key (default: $AYRA_API_KEY)")
+    .option(
+      "--credential-secret <[namespace/]name>",
+      "read the keys-API key from this Secret instead (namespace default: $POD_NAMESPACE, --namespace, or default); re-read on a 401",
+    )
+    .option("--credential-secret-key <key>", "the Secret's data field holding the key", "api-key")
+    .addOption(
+      new Option(
+        "--credential-rotation <duration>",
+        "roll the controller's own key this often and write the new one to --credential-secret (a key without a rotation record, as installed, is rolled at start); default: never",
+      ).argParser(duration),
+    )
+    .addOption(
+      new Option(
+        "--credential-grace <duration>",
+        "how long the replaced key keeps working: the longest the controller may be down mid-rotation and still recover",
+      )
+        .default(86_400_000, "24h")
+        .argParser(duration),
+    )
+    .addOption(
+      new Option(
+        "--keys-api-replay-window <duration>",
+        "the keys service's Idempotency-Key replay window; an interrupted roll older than this is finished by minting a successor",
+      )
+        .default(86_400_000, "24h")
+        .argParser(duration),
+    )
     .option("--cluster-id <id>", "recorded on every key to find it again (default: the uid of kube-system)")
     .addOption(
       new Option("--drift-interval <duration>", "how often to list keys changed out of band")
@@ -150,7 +217,7 @@ export function controllerCommand(): Command {
     .option("--log-level <level>", "pino level: debug, info, warn, error")
     .addHelpText(
       "after",
-      "\nExample:\n  AYRA_API_URL=http://127.0.0.1:8787 AYRA_API_KEY=$(cat .data/admin-key) \\\n    ayra-keys controller --kubeconfig ~/.kube/config --namespace default\n",
+      "\nExamples:\n  AYRA_API_URL=http://127.0.0.1:8787 AYRA_API_KEY=$(cat .data/admin-key) \\\n    ayra-keys controller --kubeconfig ~/.kube/config --namespace default\n\n  # the key in a Secret, rolled every 30 days (the old key works 24 h more, then is revoked)\n  ayra-keys controller --api-url https://keys.example.com \\\n    --credential-secret ayra-keys-system/ayra-keys-controller-credential --credential-rotation 30d\n",
     )
     .action(async (flags: ControllerFlags) => {
       // Before anything is loaded: the process may be replaced by one with the controller's heap limits.

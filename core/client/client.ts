@@ -68,7 +68,11 @@ export function createKeysClient(options: KeysClientOptions): KeysClient {
   const config = resolveOptions(options);
   const send = withIdempotency(withRetry(createTransport(config), config), config.generateIdempotencyKey);
   // The trust boundary: responses are taken as the documented shapes (the contract tests check the server).
-  const call = <T>(request: KeysRequest): Promise<T> => send(request) as Promise<T>;
+  // The key is checked before the call is sent: a bad one is a caller's error, not a network failure to retry.
+  const call = async <T>(request: KeysRequest): Promise<T> => {
+    config.readApiKey();
+    return (await send(request)) as T;
+  };
 
   const client: KeysClient = {
     createKey: async (body, { signal, idempotencyKey } = {}) =>

@@ -24,8 +24,11 @@ export interface KeysFetchResponse {
 export interface KeysClientOptions {
   /** The server root, e.g. `https://keys.example.com` (a trailing `/v1` is accepted and dropped). */
   baseUrl: string;
-  /** `sk_live_…` or `sk_test_…`, with `api_keys:read` / `api_keys:write` (or `admin:full`). */
-  apiKey: string;
+  /**
+   * `sk_live_…` or `sk_test_…`, with `api_keys:read` / `api_keys:write` (or `admin:full`). A function is asked
+   * on every attempt, so a process whose own key rotates switches to the new one without a new client.
+   */
+  apiKey: string | (() => string);
   /** Per attempt; default 10 000. */
   timeoutMs?: number;
   retry?: {
@@ -53,6 +56,8 @@ export interface KeysClientOptions {
 
 export interface ResolvedOptions extends TransportConfig, RetryConfig {
   generateIdempotencyKey: () => string;
+  /** The key for the next attempt, checked (a bad one throws a TypeError that never quotes it). */
+  readApiKey: () => string;
 }
 
 export const CLIENT_DEFAULTS = {
@@ -65,9 +70,16 @@ export const CLIENT_DEFAULTS = {
 /** Merges the defaults once, so every request of a client sees the same settings and nothing is shared. */
 export function resolveOptions(options: KeysClientOptions): ResolvedOptions {
   const retry = options.retry ?? {};
+  const source = options.apiKey;
+  const fixed = typeof source === "function" ? undefined : checkApiKey(source);
+  const readApiKey = () => fixed ?? checkApiKey(typeof source === "function" ? source() : source);
   const resolved: ResolvedOptions = {
     baseUrl: normaliseBaseUrl(options.baseUrl),
-    apiKey: checkApiKey(options.apiKey),
+    // A getter, so the transport reads the key per attempt; a fixed key is checked once, here.
+    get apiKey() {
+      return readApiKey();
+    },
+    readApiKey,
     timeoutMs: positive("timeoutMs", options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs),
     fetch: options.fetch ?? globalThis.fetch,
     userAgent: options.userAgent ?? `ayra-keys-client node/${process.versions.node}`,

@@ -11,6 +11,7 @@ const deployDir = resolve(import.meta.dirname, "..");
 export const chartDir = join(deployDir, "helm", "ayra-keys");
 export const rulesSource = join(deployDir, "prometheus", "ayra-keys-rules.yaml");
 const KUSTOMIZE_USER = "system:serviceaccount:ayra-keys-system:ayra-keys-controller";
+const KUSTOMIZE_CREDENTIAL = "request.namespace == 'ayra-keys-system' && request.name == 'ayra-keys-api'";
 
 /** Template text is literal where a source happens to hold Go template braces. */
 const literal = (text: string) => text.replaceAll("{{", '{{ "{{" }}');
@@ -38,8 +39,14 @@ function crdTemplate(file: string): string {
 function admissionTemplate(): string {
   const source = readFileSync(join(deployDir, "admission", "admission-policies.yaml"), "utf8");
   if (!source.includes(KUSTOMIZE_USER)) throw new Error(`deploy/admission no longer names ${KUSTOMIZE_USER}`);
+  if (!source.includes(KUSTOMIZE_CREDENTIAL))
+    throw new Error("deploy/admission no longer names the controller's credential Secret");
   const body = literal(source)
     .replaceAll(KUSTOMIZE_USER, '{{ include "ayra-keys.controllerUser" . }}')
+    .replace(
+      KUSTOMIZE_CREDENTIAL,
+      "request.namespace == '{{ .Release.Namespace }}' && request.name == '{{ .Values.controller.credentialSecret.name }}'",
+    )
     .replace(
       /^metadata:\n {2}name: (.+)$/gm,
       'metadata:\n  name: $1\n  labels:\n    {{- include "ayra-keys.labels" . | nindent 4 }}',

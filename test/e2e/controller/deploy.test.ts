@@ -60,7 +60,9 @@ describe("deploy/", () => {
         "CustomResourceDefinition/apikeys.keys.ayra.ai",
         "Deployment/ayra-keys-controller",
         "Namespace/ayra-keys-system",
+        "Role/ayra-keys-controller-credential",
         "Role/ayra-keys-leader-election",
+        "RoleBinding/ayra-keys-controller-credential",
         "RoleBinding/ayra-keys-leader-election",
         "Service/ayra-keys-controller-metrics",
         "ServiceAccount/ayra-keys-controller",
@@ -87,10 +89,15 @@ describe("deploy/", () => {
       securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
       resources: { requests: expect.any(Object), limits: expect.any(Object) },
     });
+    // The key is read from its Secret through the Kubernetes API (and rotated), never from the environment.
+    expect(container.args).toEqual(
+      expect.arrayContaining(["--credential-secret=ayra-keys-api", "--credential-secret-key=apiKey"]),
+    );
     expect(container.env).toContainEqual({
-      name: "AYRA_API_KEY",
-      valueFrom: { secretKeyRef: { name: "ayra-keys-api", key: "apiKey" } },
+      name: "AYRA_API_URL",
+      valueFrom: { secretKeyRef: { name: "ayra-keys-api", key: "url" } },
     });
+    expect((container.env as { name: string }[]).map((e) => e.name)).not.toContain("AYRA_API_KEY");
   });
 
   it("serves a structural CRD: kubectl explain, printer columns, and refusals that name the field", async () => {
