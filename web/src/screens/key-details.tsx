@@ -117,7 +117,8 @@ export function KeyDetails({ id, store, principal }: { id: string; store: KeySto
           <>
             <dt>Stops working</dt>
             <dd data-testid="key-deadline">
-              {formatTime(key.expiring_at)} ({relative(key.expiring_at, now)})
+              <time dateTime={key.expiring_at ?? ""}>{formatTime(key.expiring_at)}</time> (
+              {relative(key.expiring_at, now)})
             </dd>
           </>
         )}
