@@ -7,9 +7,10 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type BootstrapOutcome, bootstrapAdminKey } from "./bootstrap.ts";
 import { checkFilePermissions, createPrivateSqliteFile, serviceFiles } from "./file-permissions.ts";
-import { clientAddressResolver } from "./http/client-address.ts";
+import { clientAddressResolver, trustedPeer } from "./http/client-address.ts";
 import { createMetricsServer } from "./http/metrics-server.ts";
 import { createHttpServer } from "./http/server.ts";
+import { defaultWebDir, loadStaticBundle } from "./http/static-bundle.ts";
 import { keyringReloader, openKeyring, recordKeyring, throttled } from "./keyring-check.ts";
 import { countByStatus } from "./keys/key-repository.ts";
 import { createServiceLogger } from "./logger.ts";
@@ -19,6 +20,7 @@ import { KeyCache } from "./service/key-cache.ts";
 import { resetKeyCounts } from "./service/key-changes.ts";
 import { createMetrics } from "./service/metrics.ts";
 import { WindowRateLimiter } from "./service/rate-limiter.ts";
+import { DEFAULT_SESSION_TTL_MS } from "./service/sessions.ts";
 import { sweep } from "./service/sweeper.ts";
 import { UsageRecorder } from "./service/usage-recorder.ts";
 import { openDatabase } from "./store/database.ts";
@@ -79,11 +81,17 @@ export interface KeyServiceOptions {
   maxBodyBytes?: number;
   /** SQLite: `full` (default, survives power loss) or the opt-in `normal`. */
   sqliteSynchronous?: "full" | "normal";
+  /** Dashboard sessions' absolute lifetime (default 8 hours). */
+  sessionTtlMs?: number;
+  /** The dashboard's built page (index.html and assets/); default the package's web/dist. */
+  webDir?: string;
   now?: () => number;
 }
 
 export interface RunningKeyService {
   url: string;
+  /** Where the dashboard is served (the page at /). */
+  dashboardUrl: string;
   port: number;
   /** Where /metrics is served, when a metrics listener was asked for. */
   metricsUrl: string | undefined;
@@ -181,6 +189,9 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
       }),
       maxBodyBytes: options.maxBodyBytes ?? 65_536,
       ready: () => ready,
+      sessionTtlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+      bundle: loadStaticBundle(options.webDir ?? defaultWebDir()),
+      trustedProxy: trustedPeer(options.trustedProxies ?? []),
     });
     const background = (name: string, every: number, work: () => Promise<unknown>) => {
       let running = false;
@@ -220,10 +231,15 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
     const address = server.address() as AddressInfo;
     const url = urlOf(address);
     const metricsUrl = metricsServer ? `${urlOf(metricsServer.address() as AddressInfo)}/metrics` : undefined;
-    logger.info({ url, metrics: metricsUrl, database: db.dialect }, "keys service listening");
+    const dashboardUrl = `${url}/`;
+    logger.info(
+      { url, dashboard: dashboardUrl, metrics: metricsUrl, database: db.dialect },
+      "keys service listening",
+    );
 
     return {
       url,
+      dashboardUrl,
       port: address.port,
       metricsUrl,
       cacheSync: sync,

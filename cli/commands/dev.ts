@@ -50,7 +50,9 @@ export async function runDev(flags: DevFlags): Promise<void> {
     adminKeyFile,
     examples: examplesDir(),
   };
-  out(`ayra-keys dev: keys service on ${service.url} (SQLite in ${flags.dataDir})`);
+  out(
+    `ayra-keys dev: keys service on ${service.url} (SQLite in ${flags.dataDir}); dashboard on ${service.dashboardUrl}`,
+  );
 
   let local: LocalControlPlane | undefined;
   let controller:

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { DurationError, parseDuration } from "../../core/domain/durations.ts";
 import { parseTrustedProxies, TrustedProxyError } from "../../keyservice/http/client-address.ts";
 
 export function parseListen(value: string): { host: string; port: number } {
@@ -14,6 +15,15 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
+}
+
+function sessionTtl(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    if (err instanceof DurationError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }
 
 function trustedProxy(value: string, previous: string[] = []): string[] {
@@ -60,6 +70,8 @@ export interface ServeFlags {
   metricsListen?: { host: string; port: number };
   trustedProxy?: string[];
   sqliteSynchronous: "full" | "normal";
+  /** Milliseconds. */
+  sessionTtl: number;
 }
 
 /** Runs the service until SIGINT/SIGTERM, then drains and exits. */
@@ -82,9 +94,10 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     trustedProxies: flags.trustedProxy,
     flushIntervalMs: flags.flushInterval * 1000,
     sqliteSynchronous: flags.sqliteSynchronous,
+    sessionTtlMs: flags.sessionTtl,
   });
   process.stdout.write(
-    `ayra-keys keys service listening on ${service.url} (${database.startsWith("sqlite:") ? database : "postgres"})${service.metricsUrl ? `; metrics on ${service.metricsUrl}` : ""}\n`,
+    `ayra-keys keys service listening on ${service.url} (${database.startsWith("sqlite:") ? database : "postgres"}); dashboard on ${service.dashboardUrl}${service.metricsUrl ? `; metrics on ${service.metricsUrl}` : ""}\n`,
   );
   // `ayra-keys keyring rotate` then SIGHUP: the node takes the new keyring without a restart.
   const reload = () => {
@@ -168,6 +181,14 @@ export function serveCommand(): Command {
       )
         .choices(["full", "normal"])
         .default("full"),
+    )
+    .addOption(
+      new Option(
+        "--session-ttl <duration>",
+        "how long a dashboard sign-in lasts at most (e.g. 8h, 30m); it also ends on sign-out or when its key is revoked or expires",
+      )
+        .default(8 * 3_600_000, "8h")
+        .argParser(sessionTtl),
     )
     .action(async (flags: ServeFlags) => {
       await runServe(flags);

@@ -96,7 +96,7 @@ describe("the keys API document", () => {
 
   it("lists every error code once, matching the Error schema's enums and the description's table", () => {
     const codes = errorCodes.map((entry) => entry.code);
-    expect(codes.length).toBe(36);
+    expect(codes.length).toBe(37);
     expect(new Set(codes).size).toBe(codes.length);
     const schemas = asObject(components.schemas, "schemas");
     expect(asObject(schemas.ErrorCode, "ErrorCode").enum).toEqual(codes);
@@ -120,9 +120,10 @@ describe("the keys API document", () => {
     }
   });
 
-  it("asks for an Idempotency-Key on every POST", () => {
+  it("asks for an Idempotency-Key on every POST of the keys API", () => {
     for (const { method, path, parameters } of operations(document)) {
-      if (method !== "post") continue;
+      // Signing in to the dashboard (POST /session) makes a new session each time: nothing to replay.
+      if (method !== "post" || !path.startsWith("/v1/")) continue;
       const names = parameters.map((p) => asObject(resolve(document, p), path).name);
       expect(names, path).toContain("Idempotency-Key");
     }

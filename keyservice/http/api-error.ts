@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   scope_escalation: [403, "permission_error"],
   environment_mismatch: [403, "permission_error"],
   key_not_manageable: [403, "permission_error"],
+  csrf_failed: [403, "permission_error"],
   idempotency_key_reused: [409, "idempotency_error"],
   idempotency_request_in_progress: [409, "idempotency_error"],
   invalid_idempotency_key: [400, "idempotency_error"],

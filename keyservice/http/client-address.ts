@@ -42,6 +42,18 @@ export function parseTrustedProxies(cidrs: readonly string[]): BlockList {
   return list;
 }
 
+/** Whether a socket's peer is one of the trusted proxies (none trusted: never). */
+export function trustedPeer(trusted: readonly string[]): (peer: string | undefined) => boolean {
+  if (trusted.length === 0) return () => false;
+  const list = parseTrustedProxies(trusted);
+  return (peer) => {
+    if (peer === undefined) return false;
+    const address = plain(peer);
+    const family = isIP(address);
+    return family !== 0 && list.check(address, family === 4 ? "ipv4" : "ipv6");
+  };
+}
+
 export function clientAddressResolver(trusted: readonly string[]): ClientAddressResolver {
   if (trusted.length === 0) return (peer) => (peer === undefined ? undefined : plain(peer));
   const list = parseTrustedProxies(trusted);

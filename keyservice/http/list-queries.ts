@@ -1,13 +1,13 @@
 // Query strings of the read routes, parsed and checked here (every refusal names the parameter and the
 // rule), and the opaque cursors of their pages: the service sees typed filters and positions only.
-import type { AuditAction } from "../../core/client/types.ts";
 import { isEnvironment } from "../../core/domain/index.ts";
 import type { KeyStatus } from "../keys/key-record.ts";
+import type { ServiceAuditAction } from "../service/audit-log.ts";
 import type { AuditListQuery, KeyListQuery, Page, UsageQuery } from "../service/key-queries.ts";
 import { ApiError } from "./api-error.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 
-const AUDIT_ACTIONS: readonly AuditAction[] = [
+const AUDIT_ACTIONS: readonly ServiceAuditAction[] = [
   "api_key.created",
   "api_key.updated",
   "api_key.rolled",
@@ -16,6 +16,7 @@ const AUDIT_ACTIONS: readonly AuditAction[] = [
   "api_key.expired",
   "api_key.bootstrap",
   "api_key.revoked_key_used",
+  "api_key.signed_in",
 ];
 
 const STATUSES: readonly KeyStatus[] = ["active", "expiring", "expired", "revoked"];
@@ -80,7 +81,7 @@ export function parseAuditListQuery(params: URLSearchParams): ParsedList<AuditLi
   const limit = parseLimit(params.get("limit"));
   const keyId = params.get("key_id") ?? undefined;
   const action = params.get("action") ?? undefined;
-  if (action !== undefined && !AUDIT_ACTIONS.includes(action as AuditAction))
+  if (action !== undefined && !AUDIT_ACTIONS.includes(action as ServiceAuditAction))
     throw new ApiError("invalid_filter", `action must be one of ${AUDIT_ACTIONS.join(", ")}.`, {
       param: "action",
     });

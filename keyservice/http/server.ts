@@ -1,6 +1,7 @@
-// The HTTP front of the keys service: request ids, authentication and rate limits, routing, JSON errors for
-// every client mistake (never a stack trace), request metrics, and a drain on shutdown that loses no
-// accepted write. /metrics itself is served on its own listener (metrics-server.ts).
+// The HTTP front of the keys service: request ids, authentication (a bearer key, or the dashboard's session
+// cookie with its CSRF checks) and rate limits, routing, JSON errors for every client mistake (never a stack
+// trace), request metrics, the dashboard's page, and a drain on shutdown that loses no accepted write.
+// /metrics itself is served on its own listener (metrics-server.ts).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -11,10 +12,14 @@ import type { RequestContext, ServiceDeps } from "../service/context.ts";
 import type { WindowRateLimiter } from "../service/rate-limiter.ts";
 import { refusedKeyPresented } from "../service/refused-keys.ts";
 import { ServiceError } from "../service/service-error.ts";
+import { openSession } from "../service/sessions.ts";
 import { ApiError, fromServiceError } from "./api-error.ts";
 import type { ClientAddressResolver } from "./client-address.ts";
 import { readJsonBody, sendJson } from "./io.ts";
 import { matchRoute } from "./routes.ts";
+import { changesState, overTls, requireCsrf, sessionTokenOf } from "./session-guard.ts";
+import { handleSession, SESSION_PATH } from "./session-routes.ts";
+import type { StaticBundle } from "./static-bundle.ts";
 
 export interface HttpOptions {
   deps: ServiceDeps;
@@ -26,6 +31,12 @@ export interface HttpOptions {
   clientAddress: ClientAddressResolver;
   /** False while starting or draining: /readyz answers 503. */
   ready: () => boolean;
+  /** Dashboard sessions' absolute lifetime. */
+  sessionTtlMs: number;
+  /** The dashboard's page and assets. */
+  bundle: StaticBundle;
+  /** Whether a peer is a trusted proxy (its X-Forwarded-Proto says whether the browser used TLS). */
+  trustedProxy: (peer: string | undefined) => boolean;
 }
 
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -71,21 +82,32 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
       );
       return;
     }
-    const { route, params } = matchRoute(req.method ?? "GET", path);
-    ex.route = route.name;
+    if (options.bundle.serve(req.method ?? "GET", path, res, headers)) {
+      ex.route = path === "/" ? "/" : "/assets/{file}";
+      return;
+    }
+    const isSession = path === SESSION_PATH;
+    const { route, params } = isSession
+      ? { route: undefined, params: [] }
+      : matchRoute(req.method ?? "GET", path);
+    ex.route = route?.name ?? SESSION_PATH;
     if (!options.ready())
       throw new ApiError("service_unavailable", "The service is starting or shutting down.", {
         retryAfterSeconds: 1,
       });
     const ip = options.clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
-    const authenticated = authenticate(req, headers, ip ?? "unknown", (record) =>
+    const onRefused: OnRefusedKey = (record) =>
       refusedKeyPresented(deps, record, {
         via: "authentication",
         requestId,
         ip: ip ?? null,
         actorKeyId: null,
-      }),
-    );
+      });
+    if (!route) {
+      await handleSession(sessionRoutes, { req, res, headers, requestId, ip: ip ?? null, onRefused });
+      return;
+    }
+    const authenticated = authenticate(req, headers, ip ?? "unknown", onRefused);
     const principal = authenticated instanceof Promise ? await authenticated : authenticated;
     const body = route.body ? await readJsonBody(req, options.maxBodyBytes) : undefined;
     const ctx: RequestContext = {
@@ -132,6 +154,9 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
     const now = deps.now();
     const header = req.headers.authorization;
     if (header === undefined || header === "") {
+      // No bearer: the dashboard's session cookie may stand in for it (a bearer always wins).
+      const token = sessionTokenOf(req);
+      if (token !== undefined) return sessionPrincipal(req, headers, token, address);
       deps.metrics.authenticationFailures.inc({ reason: "missing" });
       throw new ApiError("missing_api_key", "Authenticate with an Authorization: Bearer sk_… header.");
     }
@@ -150,19 +175,47 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
   ): KeyRecord {
     if (!principal) {
       lastBearer.delete(req.socket);
-      const blocked = options.failedAuthLimiter.exceeded(address, now);
-      if (blocked) {
-        deps.metrics.authenticationFailures.inc({ reason: "throttled" });
-        deps.metrics.rateLimited.inc({ kind: "failed_auth" });
-        throw new ApiError("auth_rate_limit_exceeded", "Too many failed authentications from this address.", {
-          retryAfterSeconds: blocked.retryAfterSeconds,
-        });
-      }
-      options.failedAuthLimiter.take(address, now);
-      deps.metrics.authenticationFailures.inc({ reason: "invalid" });
-      throw new ApiError("invalid_api_key", "The API key is not valid.");
+      return refuseAuthentication(address, now, "The API key is not valid.");
     }
     lastBearer.set(req.socket, { header: req.headers.authorization ?? "", digest: principal.digest });
+    charge(principal, headers, now);
+    return principal;
+  }
+
+  /** The signing key of the request's live session; state changes also need the session's CSRF proof. */
+  async function sessionPrincipal(
+    req: IncomingMessage,
+    headers: Record<string, string>,
+    token: string,
+    address: string,
+  ): Promise<KeyRecord> {
+    const opened = await openSession(deps, token);
+    if (!opened)
+      return refuseAuthentication(
+        address,
+        deps.now(),
+        "The session has ended or is not valid; sign in again.",
+      );
+    if (changesState(req.method)) requireCsrf(req, opened.session);
+    charge(opened.principal, headers, deps.now());
+    return opened.principal;
+  }
+
+  function refuseAuthentication(address: string, now: number, message: string): never {
+    const blocked = options.failedAuthLimiter.exceeded(address, now);
+    if (blocked) {
+      deps.metrics.authenticationFailures.inc({ reason: "throttled" });
+      deps.metrics.rateLimited.inc({ kind: "failed_auth" });
+      throw new ApiError("auth_rate_limit_exceeded", "Too many failed authentications from this address.", {
+        retryAfterSeconds: blocked.retryAfterSeconds,
+      });
+    }
+    options.failedAuthLimiter.take(address, now);
+    deps.metrics.authenticationFailures.inc({ reason: "invalid" });
+    throw new ApiError("invalid_api_key", message);
+  }
+
+  function charge(principal: KeyRecord, headers: Record<string, string>, now: number): void {
     deps.usage.record(principal.id, now);
     const rate = options.keyLimiter.take(principal.id, now);
     headers["x-ratelimit-limit"] = String(rate.limit);
@@ -174,8 +227,16 @@ export function createHttpServer(options: HttpOptions): { server: Server; draine
         retryAfterSeconds: rate.retryAfterSeconds,
       });
     }
-    return principal;
   }
+
+  const sessionRoutes = {
+    deps,
+    ttlMs: options.sessionTtlMs,
+    maxBodyBytes: options.maxBodyBytes,
+    refuseAuthentication,
+    charge,
+    secure: (req: IncomingMessage) => overTls(req, options.trustedProxy),
+  };
 
   // A keep-alive connection presents the same bearer again and again: remember, per connection, which
   // record it resolved to, and re-check only that the record is still cached (a revocation drops it).

@@ -5,10 +5,11 @@ import type { AuditAction } from "../../core/client/types.ts";
 import { maskKeyLiterals } from "../../core/domain/index.ts";
 import type { Queryable } from "../store/database.ts";
 
-export type { AuditAction };
+/** The API's actions plus a dashboard sign-in (the key that signed in is both actor and target). */
+export type ServiceAuditAction = AuditAction | "api_key.signed_in";
 
 export interface AuditEntry {
-  action: AuditAction;
+  action: ServiceAuditAction;
   actorKeyId: string | null;
   targetKeyId: string | null;
   requestId: string | null;

@@ -150,6 +150,22 @@ const migrations: {
       )`,
     ],
   },
+  {
+    version: 4,
+    name: "dashboard sessions",
+    // Only hashes: a copy of the database (a backup, a replica) signs no one in and forges no request.
+    sql: [
+      `CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        csrf_hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      )`,
+      "CREATE INDEX sessions_expires ON sessions (expires_at)",
+      "CREATE INDEX sessions_key ON sessions (key_id)",
+    ],
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;
