@@ -92,15 +92,28 @@ export class NetworkRecorder {
 }
 
 /** Every place in the browser the value could be kept: cookies, local and session storage, the document. */
+/** The browser globals read in the page; the tests' own TypeScript has no DOM library. */
+interface PageStorage {
+  readonly length: number;
+  key(index: number): string | null;
+  getItem(key: string): string | null;
+}
+interface PageGlobals {
+  localStorage: PageStorage;
+  sessionStorage: PageStorage;
+  document: { documentElement: { outerHTML: string } };
+}
+
 export async function browserState(page: Page): Promise<string> {
   const cookies = await page.context().cookies();
   const storage = await page.evaluate(() => {
-    const dump = (s: Storage) =>
+    const g = globalThis as unknown as PageGlobals;
+    const dump = (s: PageStorage) =>
       Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i) ?? "")}`);
     return {
-      local: dump(localStorage),
-      session: dump(sessionStorage),
-      html: document.documentElement.outerHTML,
+      local: dump(g.localStorage),
+      session: dump(g.sessionStorage),
+      html: g.document.documentElement.outerHTML,
     };
   });
   return JSON.stringify({ cookies, ...storage });
