@@ -16,6 +16,9 @@ export interface KeyStoreState {
 
 type Listener = (state: KeyStoreState) => void;
 
+/** Pages of 100 keys loaded between two updates of the list. */
+const BATCH = 10;
+
 export class KeyStore {
   #state: KeyStoreState = { keys: [], loading: false, ready: false, error: null };
   #listeners = new Set<Listener>();
@@ -38,19 +41,23 @@ export class KeyStore {
   /** Loads every page again; a load still running is abandoned. */
   async load(): Promise<void> {
     const generation = ++this.#generation;
-    const all: ApiKey[] = [];
+    const all: IndexedKey[] = [];
+    let pages = 0;
     let cursor: string | undefined;
     this.#set({ loading: true, error: null });
     try {
       for (;;) {
         const page = await api.get<KeyList>(`/v1/api_keys${query({ limit: 100, starting_after: cursor })}`);
         if (generation !== this.#generation) return;
-        all.push(...page.data);
-        // Indexing is linear; re-indexing everything per page would make the load quadratic.
-        const keys = [...this.#state.keys.slice(0, all.length - page.data.length), ...indexKeys(page.data)];
-        this.#set({ keys, ready: true, loading: page.has_more });
-        if (!page.has_more || page.next_cursor === null) return;
-        cursor = page.next_cursor;
+        all.push(...indexKeys(page.data));
+        pages++;
+        const last = !page.has_more || page.next_cursor === null;
+        // The first page shows at once; later ones land in batches, so 10,000 keys re-render the list ten
+        // times rather than a hundred while the person is already reading the first rows.
+        if (pages === 1 || last || pages % BATCH === 0)
+          this.#set({ keys: [...all], ready: true, loading: !last });
+        if (last) return;
+        cursor = page.next_cursor ?? undefined;
       }
     } catch (error) {
       if (generation === this.#generation)

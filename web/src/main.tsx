@@ -19,16 +19,22 @@ function App() {
   const [startError, setStartError] = useState<string | null>(null);
   const route = useRoute();
 
-  const begin = (next: Session | null) => {
+  const begin = (next: Session | null, options: { loading?: boolean } = {}) => {
     setCsrfToken(next?.csrf_token ?? null);
     setSession(next);
-    if (next) void store.load();
-    else store.clear();
+    if (!next) store.clear();
+    else if (!options.loading) void store.load();
   };
 
   useEffect(() => {
     whenSignedOut(() => begin(null));
-    currentSession().then(begin, (error: unknown) => setStartError(String(error)));
+    // The list is asked for alongside the session, not after it: a signed-in reload shows keys one round trip
+    // sooner, and without a session the 401 only confirms the sign-in page.
+    void store.load();
+    currentSession().then(
+      (session) => begin(session, { loading: true }),
+      (error: unknown) => setStartError(String(error)),
+    );
   }, []);
 
   if (startError)
