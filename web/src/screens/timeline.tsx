@@ -16,6 +16,8 @@ const BUCKETS = [
   { until: Number.POSITIVE_INFINITY, label: "Later" },
 ];
 
+const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+
 export function Timeline({ store }: { store: KeyStore }) {
   const state = useKeyStore(store);
   const now = Date.now();
@@ -48,8 +50,8 @@ export function Timeline({ store }: { store: KeyStore }) {
       </p>
       {state.loading && <p aria-live="polite">Loading more keys…</p>}
       {groups.map((group) => (
-        <section key={group.label} aria-labelledby={`tl-${group.label}`}>
-          <h2 id={`tl-${group.label}`}>
+        <section key={group.label} aria-labelledby={`tl-${slug(group.label)}`}>
+          <h2 id={`tl-${slug(group.label)}`}>
             {group.label} ({group.keys.length})
           </h2>
           {group.keys.length > 0 && (
