@@ -4,6 +4,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKey, STORES } from "../../harness/keys-service.ts";
+import { waitFor } from "../../harness/wait.ts";
 import {
   type DashboardFixture,
   keyRow,
@@ -77,6 +78,14 @@ describe.each(STORES)("acting on a key from the dashboard, on %s", (store) => {
     expect(after.body).toEqual({ active: false });
     // A revoked key offers nothing more to do.
     expect(await page.getByRole("button", { name: "Revoke…" }).count()).toBe(0);
+    // Whoever still uses it shows up on its page once usage is flushed.
+    expect((await fx.ks.call("GET", "/v1/api_keys?limit=1", { key: victim.secret })).status).toBe(401);
+    await waitFor("the revoked-key attempt on the details page", async () => {
+      await page.reload();
+      const text = await page.getByTestId("revoked-attempts").textContent();
+      // Twice: the introspection above and this request.
+      return text?.startsWith("Presented 2 times after it was revoked or expired") ? text : undefined;
+    });
     await page.getByRole("link", { name: "API keys", exact: true }).click();
     await expect(keyRow(page, victim.id).textContent()).resolves.toContain("Revoked: Compromised");
   });

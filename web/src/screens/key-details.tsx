@@ -192,7 +192,7 @@ export function KeyDetails({ id, store, principal }: { id: string; store: KeySto
         <p data-testid="revoked-attempts">
           {(usage?.revoked_attempts ?? 0) === 0
             ? "Nobody has presented this key after it was revoked or expired."
-            : `Presented ${usage?.revoked_attempts} times after it was revoked or expired, last at ${formatTime(usage?.last_revoked_attempt_at ?? null)}: some system still uses it.`}
+            : `Presented ${usage?.revoked_attempts} time${usage?.revoked_attempts === 1 ? "" : "s"} after it was revoked or expired, last at ${formatTime(usage?.last_revoked_attempt_at ?? null)}: some system still uses it.`}
         </p>
         {attempts.length > 0 && (
           <ul>
