@@ -2,6 +2,7 @@
 // /session (sign out). Sign-in takes JSON only and refuses another site's Origin (login CSRF), is limited
 // like any authentication, and is audited without a key value; the key itself never leaves this request.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
 import type { KeyRecord } from "../keys/key-record.ts";
 import { lookupKey, type OnRefusedKey } from "../service/authenticator.ts";
 import { requireRead } from "../service/authorize.ts";
@@ -20,6 +21,7 @@ import {
 
 export interface SessionRouteOptions {
   deps: ServiceDeps;
+  logger: Logger;
   ttlMs: number;
   maxBodyBytes: number;
   /** Counts a failed authentication from the address and throws (401, or 429 once it is over its limit). */
@@ -75,6 +77,7 @@ export async function handleSession(options: SessionRouteOptions, ex: SessionExc
       if (opened) {
         requireCsrf(req, opened.session);
         await endSession(options.deps.db, opened.session);
+        options.logger.info({ requestId: ex.requestId, actor: opened.principal.id }, "dashboard sign-out");
       }
       res.writeHead(204, {
         ...headers,
@@ -128,6 +131,14 @@ async function signIn(options: SessionRouteOptions, ex: SessionExchange): Promis
     requestId: ex.requestId,
     ip: ex.ip,
   });
+  options.logger.info(
+    {
+      requestId: ex.requestId,
+      actor: principal.id,
+      expiresAt: new Date(opened.session.expiresAt).toISOString(),
+    },
+    "dashboard sign-in",
+  );
   sendJson(res, 201, sessionBody(opened), {
     ...headers,
     "set-cookie": sessionCookie(token, options.secure(req)),

@@ -116,7 +116,14 @@ export async function endSession(db: Queryable, session: Session): Promise<void>
   await db.run("DELETE FROM sessions WHERE token_hash = $1", [session.tokenHash]);
 }
 
-/** The sweeper's part: sessions past their deadline leave the store. */
-export async function eraseExpiredSessions(db: Queryable, now: number): Promise<number> {
-  return db.run("DELETE FROM sessions WHERE expires_at <= $1", [now]);
+/**
+ * The sweeper's part: sessions past their deadline, and those of keys revoked or expired since (already
+ * refused on every request), leave the store.
+ */
+export async function eraseEndedSessions(db: Queryable, now: number): Promise<number> {
+  return db.run(
+    `DELETE FROM sessions WHERE expires_at <= $1 OR EXISTS (
+      SELECT 1 FROM api_keys k WHERE k.id = sessions.key_id AND k.status IN ('revoked', 'expired'))`,
+    [now],
+  );
 }

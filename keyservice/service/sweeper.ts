@@ -1,6 +1,6 @@
 // Deadlines becoming stored state: a scheduled revocation or an expiry takes effect at its instant (reads
 // already see it through effectiveState); this writes it down with updated_at = the deadline, audits it,
-// and drops the key from the cache. It also erases replay records whose window has ended and expired sessions.
+// and drops the key from the cache. It also erases replay records whose window has ended and ended sessions.
 
 import { effectiveState } from "../keys/key-record.ts";
 import { dueKeys, getKey } from "../keys/key-repository.ts";
@@ -8,7 +8,7 @@ import { writeAudit } from "./audit-log.ts";
 import type { ServiceDeps } from "./context.ts";
 import { eraseExpiredReplays } from "./idempotency.ts";
 import { saveAnnounced } from "./key-changes.ts";
-import { eraseExpiredSessions } from "./sessions.ts";
+import { eraseEndedSessions } from "./sessions.ts";
 
 export async function applyDeadlines(deps: ServiceDeps): Promise<number> {
   const now = deps.now();
@@ -40,5 +40,5 @@ export async function applyDeadlines(deps: ServiceDeps): Promise<number> {
 export async function sweep(deps: ServiceDeps): Promise<void> {
   await applyDeadlines(deps);
   await eraseExpiredReplays(deps.db, deps.now());
-  await eraseExpiredSessions(deps.db, deps.now());
+  await eraseEndedSessions(deps.db, deps.now());
 }

@@ -1,9 +1,12 @@
 // `ayra-keys serve` as an operator runs it: it says where the dashboard is, `--session-ttl` bounds a
 // sign-in's life (awaited in real time, no clock tricks), and a lifetime it cannot honour is refused by name.
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateKey } from "../../../core/domain/index.ts";
+import { startProcess } from "../../harness/processes.ts";
 import type { ServeProcess } from "../../harness/serve-process.ts";
-import { serveRefusal, startServe } from "../../harness/serve-process.ts";
+import { CLI_MAIN, serveRefusal, startServe } from "../../harness/serve-process.ts";
 import { makeTempDir, removeTempDir } from "../../harness/temp-dirs.ts";
 import { waitFor } from "../../harness/wait.ts";
 
@@ -54,5 +57,46 @@ describe("ayra-keys serve and the dashboard", () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("--session-ttl");
     expect(refused.stderr).toContain("months");
+  });
+
+  it("npm start (ayra-keys dev) prints the dashboard's address, and the page answers there", async () => {
+    const home = await makeTempDir("ayra-keys-dev-");
+    dirs.push(home);
+    // Without Go the local control plane is skipped: only the keys service starts, which is all this needs.
+    const path = (process.env.PATH ?? "")
+      .split(delimiter)
+      .filter((dir) => dir && !existsSync(join(dir, "go")))
+      .join(delimiter);
+    const dev = startProcess({
+      name: "ayra-keys dev",
+      command: process.execPath,
+      args: [CLI_MAIN, "dev", "--listen", "127.0.0.1:0", "--data-dir", join(home, "data")],
+      env: {
+        ...process.env,
+        HOME: home,
+        KUBECONFIG: "",
+        PATH: path,
+        GOROOT: "",
+        AYRA_KEYS_CACHE_DIR: join(home, "cache"),
+      },
+      capture: true,
+    });
+    try {
+      const dashboard = await waitFor(
+        "npm start to print the dashboard's address",
+        () => /dashboard on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stdout())?.[1],
+        { timeoutMs: 60_000, context: () => dev.output() },
+      );
+      const page = await fetch(dashboard);
+      // The page, or (in a checkout not built yet) the 503 that says how to build it.
+      if (page.status === 200) expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      else {
+        expect(page.status).toBe(503);
+        expect(await page.text()).toContain("npm run build");
+      }
+      expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
+    } finally {
+      await dev.stop({ graceMs: 15_000 });
+    }
   });
 });

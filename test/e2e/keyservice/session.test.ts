@@ -294,6 +294,11 @@ describe.each(STORES)("dashboard sessions on %s", (store) => {
       body: { name: "After revocation", environment: "live", scopes: ["agents:read"] },
     });
     expect(refused.status).toBe(401);
+    await waitFor(
+      "the sweeper to erase the revoked key's session",
+      async () => !(await sessionRows()).some((r) => r.key_id === signer.id),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
   });
 
   it("ends the session when its key expires, and never promises a session past the key's expiry", async () => {
@@ -357,6 +362,14 @@ describe.each(STORES)("dashboard sessions on %s", (store) => {
     });
     expect(mintLive.status).toBe(403);
     expect(mintLive.body.error.code).toBe("environment_mismatch");
+  });
+
+  it("logs sign-ins and sign-outs with the key's id", async () => {
+    const s = await signInRemembered(writer.secret);
+    expect((await withSession(ks, s)("DELETE", "/session")).status).toBe(204);
+    const entries = ks.logs.map((line) => JSON.parse(line) as { msg: string; actor?: string });
+    expect(entries.some((e) => e.msg === "dashboard sign-in" && e.actor === writer.id)).toBe(true);
+    expect(entries.some((e) => e.msg === "dashboard sign-out" && e.actor === writer.id)).toBe(true);
   });
 
   it("never shows a key value in logs, audit events, sessions or session responses (canary)", async () => {
