@@ -102,4 +102,17 @@ describe.each(STORES)("cross-site requests with a signed-in browser, on %s", (st
     });
     expect(ok).toBe(201);
   });
+
+  it("signs out from the page: back to sign-in, and the old session cookie no longer reads keys", async () => {
+    const cookie = (await context.cookies()).find((c) => c.name === "ayra_session");
+    expect(cookie?.value).toMatch(/.+/);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Management API key").waitFor();
+    const replay = await fetch(`${fx.url}/v1/api_keys?limit=1`, {
+      headers: { cookie: `ayra_session=${cookie?.value}` },
+    });
+    expect(replay.status).toBe(401);
+    await page.reload();
+    await page.getByLabel("Management API key").waitFor();
+  });
 });
