@@ -191,6 +191,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
   const { apiKeys, secrets, policies, namespaces } = watches;
   onAdopted = () => {
+    // A 401 is never remembered (act-mint fails the reconcile instead), but a 403 can be about the key in
+    // use (insufficient_scope, environment_mismatch, key_not_manageable): another key may be allowed.
     for (const o of apiKeys.list()) refusals.forget(o.metadata.uid);
     if (leading) watches.enqueueAll();
   };

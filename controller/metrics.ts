@@ -115,6 +115,7 @@ export function createControllerMetrics() {
   };
   // Present from the start at 0, so an alert sees the first one as an increase.
   m.warnings.inc({ reason: "NewKeyNotAdopted" }, 0);
+  m.warnings.inc({ reason: "NewKeyNotActive" }, 0);
   return m;
 }
 

@@ -1,7 +1,8 @@
 // Act, mint effect: revoke what the planner named, send the create or roll it fixed (a retry after a crash
 // sends the same request with the same Idempotency-Key, so the keys service answers with the same key),
-// then the Secret, the restart targets, and the status. A refusal for good is remembered for the planner.
-import { isKeysApiError } from "../../core/client/errors.ts";
+// then the Secret, the restart targets, and the status. A refusal for good is remembered for the planner;
+// a 401 is not one (it is the controller's key that failed).
+import { isKeysApiError, isUnauthenticated } from "../../core/client/errors.ts";
 import type { ApiKeyWithSecret } from "../../core/client/types.ts";
 import type { Reason } from "../../core/planner/reasons.ts";
 import { statusAfterMint } from "../../core/planner/status.ts";
@@ -49,7 +50,9 @@ export async function mint(
     minted = await send(deps, plan, signal);
     deps.unanswered.delete(uid);
   } catch (error) {
-    if (!isKeysApiError(error) || error.retryable) throw error;
+    // A 401 is about the controller's own key, not this ApiKey: fail the reconcile so the queue retries with
+    // backoff while the credential keeper reads its Secret again; stalling would outlive the cure.
+    if (!isKeysApiError(error) || error.retryable || isUnauthenticated(error)) throw error;
     deps.unanswered.delete(uid);
     // The keys API's final answer. A roll refused because the key changed under us (expired, rolled or
     // revoked elsewhere) refreshes that key's record; anything else is remembered for the planner to stall.

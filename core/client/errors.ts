@@ -160,6 +160,14 @@ export function isKeysApiError(
   return error instanceof KeysApiError && (code === undefined || error.code === code);
 }
 
+/**
+ * True for a 401 (`missing_api_key`, `invalid_api_key`): the caller's own key does not authenticate. It says
+ * nothing about the request, so it is never a final answer about what was asked.
+ */
+export function isUnauthenticated(error: unknown): boolean {
+  return error instanceof KeysApiError && error.status === 401;
+}
+
 export function isKeysApiNetworkError(error: unknown): error is KeysApiNetworkError {
   return error instanceof KeysApiNetworkError;
 }

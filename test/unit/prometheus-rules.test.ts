@@ -45,6 +45,9 @@ describe("the shipped alert rules", () => {
       "AyraKeysNoControllerLeader",
       "AyraKeysReconcileErrorsRising",
       "AyraKeysNewKeyNotAdopted",
+      "AyraKeysNewKeyNotActive",
+      "AyraKeysControllerCredentialLockedOut",
+      "AyraKeysControllerCredentialRotationFailing",
       "AyraKeysAuthenticationFailureSpike",
       "AyraKeysRevokedKeyInUse",
     ]);

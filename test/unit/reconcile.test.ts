@@ -158,6 +158,36 @@ describe("reconcile", () => {
     expect(w.events).toEqual([]);
   });
 
+  it.each([
+    { code: "invalid_api_key", message: "the API key is not valid" },
+    { code: "missing_api_key", message: "no API key was sent" },
+  ])(
+    "fails on a 401 ($code) without stalling the ApiKey, and mints once the key works again",
+    async ({ code, message }) => {
+      const w = world();
+      w.refuse.create = new KeysApiError({
+        status: 401,
+        type: "authentication_error",
+        code,
+        message,
+        retryable: false,
+      });
+      // Failing the reconcile hands it to the work queue's backoff; a remembered refusal would stall it.
+      await expect(reconcile(w.deps, "team-a/web", log)).rejects.toMatchObject({ status: 401, code });
+      expect(w.deps.refusals.of("uid-web", w.obj.metadata.generation ?? 0)).toBeUndefined();
+      expect(w.calls.filter((c) => c.what.startsWith("PUT"))).toEqual([]);
+
+      w.refuse.create = undefined;
+      w.calls.length = 0;
+      expect(await reconcile(w.deps, "team-a/web", log)).toEqual({ requeueAfterMs: expect.any(Number) });
+      expect(w.calls.filter((c) => !c.what.startsWith("GET")).map((c) => c.what)).toEqual([
+        "createKey",
+        "POST /api/v1/namespaces/team-a/secrets",
+        "PUT /apis/keys.ayra.ai/v1alpha1/namespaces/team-a/apikeys/web/status",
+      ]);
+    },
+  );
+
   it("stops between steps once its signal is aborted", async () => {
     const w = world();
     const abort = new AbortController();

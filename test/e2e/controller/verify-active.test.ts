@@ -111,6 +111,9 @@ describe("verify before retiring", () => {
       (e) => e.reason === "NewKeyNotActive" && e.involvedObject.name === "ledger",
     );
     expect(warnings).toHaveLength(1);
+    // Counted once for the alert rule (AyraKeysNewKeyNotActive).
+    const metrics = await (await fetch(`${ctl.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ayra_keys_controller_warnings_total\{reason="NewKeyNotActive"\} 1$/m);
     expect(logsOf("the current key introspects active", newId)).toEqual([]);
 
     // The controller's checks of the revoked key are not attempts to use it: once a later attempt with

@@ -37,6 +37,13 @@ const MUTATIONS: Mutation[] = [
   { alert: "AyraKeysAuthenticationFailureSpike", from: "for: 5m", to: "for: 4m" },
   { alert: "AyraKeysAuthenticationFailureSpike", from: "> 1", to: "> 0.4" },
   { alert: "AyraKeysNewKeyNotAdopted", from: "[1h]", to: "[2h]" },
+  { alert: "AyraKeysNewKeyNotActive", from: "[1h]", to: "[2h]" },
+  { alert: "AyraKeysNewKeyNotActive", from: 'reason="NewKeyNotActive"', to: 'reason=~"NewKey.*"' },
+  { alert: "AyraKeysControllerCredentialLockedOut", from: "== 1", to: ">= 0" },
+  { alert: "AyraKeysControllerCredentialRotationFailing", from: "for: 30m", to: "for: 29m" },
+  { alert: "AyraKeysControllerCredentialRotationFailing", from: "for: 30m", to: "for: 31m" },
+  { alert: "AyraKeysControllerCredentialRotationFailing", from: "[15m]", to: "[35m]" },
+  { alert: "AyraKeysControllerCredentialRotationFailing", from: "unless on", to: "or on" },
   { alert: "AyraKeysRevokedKeyInUse", from: "for: 10m", to: "for: 9m" },
   { alert: "AyraKeysRevokedKeyInUse", from: "for: 10m", to: "for: 11m" },
   { alert: "AyraKeysRevokedKeyInUse", from: "[5m]", to: "[11m]" },
@@ -66,7 +73,7 @@ describe("the shipped alert rules", () => {
   it("pass promtool check rules", async () => {
     const r = await promtool(["check", "rules", RULES]);
     expect(r, `${r.stdout}${r.stderr}`).toMatchObject({ code: 0 });
-    expect(r.stdout).toContain("SUCCESS: 9 rules found");
+    expect(r.stdout).toContain("SUCCESS: 12 rules found");
   });
 
   it("pass their promtool unit tests: each alert fires at its boundary and not one evaluation earlier", async () => {
