@@ -23,6 +23,8 @@ export type KeyMetadataField = keyof typeof KEY_METADATA;
 export const MANAGED_BY = {
   controller: "ayra-keys-controller",
   pulumi: "ayra-keys-pulumi",
+  /** Made by a person on the keys dashboard: nothing declares it, so the dashboard may edit it in place. */
+  dashboard: "ayra-keys-dashboard",
 } as const;
 
 /** Spellings written by earlier releases, still recognised when reading (never written). */

@@ -1,14 +1,11 @@
 // How a key reads in the dashboard: its status line, who manages it, and the text searched and sorted on.
 
-import { KEY_METADATA, readKeyMetadata } from "../../../core/keys/key-metadata.ts";
+import { KEY_METADATA, MANAGED_BY, readKeyMetadata } from "../../../core/keys/key-metadata.ts";
 import { keyOwner } from "../../../core/operations/key-owner.ts";
 import { type ApiKey, REVOCATION_REASONS } from "./types.ts";
 
-/**
- * The `managed_by` value of keys created on this page. core/keys/key-metadata.ts's MANAGED_BY names only the
- * controller and the Pulumi provider; this value belongs there once it grows a dashboard entry.
- */
-export const DASHBOARD_MANAGED_BY = "ayra-keys-dashboard";
+/** The `managed_by` value of keys created on this page. */
+export const DASHBOARD_MANAGED_BY = MANAGED_BY.dashboard;
 
 export type ManagerKind = "controller" | "pulumi" | "dashboard" | "unmanaged";
 
