@@ -65,6 +65,10 @@ describe("keyOwner", () => {
     );
     expect(describeKeyOwner({ kind: "controller", namespace: "ns", name: "web" })).toBe("controller ns/web");
     expect(describeKeyOwner({ kind: "pulumi", stack: "prod", urn: "urn:x" })).toBe("pulumi prod urn:x");
+    const urn = "urn:pulumi:dev::shop::ayra:index:ApiKey::web";
+    expect(describeKeyOwner({ kind: "pulumi", stack: "urn:pulumi:dev::shop", urn })).toBe(
+      `pulumi shop/dev ${urn}`,
+    );
     expect(describeKeyOwner({ kind: "unmanaged" })).toBe("unmanaged");
   });
 });

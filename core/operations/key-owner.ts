@@ -53,13 +53,25 @@ export function keyOwner(metadata: Readonly<Record<string, string>> | null | und
   return UNMANAGED;
 }
 
-/** One line for people: `controller team-a/web`, `pulumi prod (urn:…)`, `unmanaged`. */
+/** `urn:pulumi:<stack>::<project>` (the `pulumi_stack` metadata, or the start of a URN) to its parts. */
+export function stackRef(value: string): { stack: string; project: string } | undefined {
+  const match = /^urn:pulumi:([^:]+)::([^:]+)/.exec(value);
+  return match?.[1] && match[2] ? { stack: match[1], project: match[2] } : undefined;
+}
+
+/** A stack as people name it, `project/stack`; a value that is not a stack reference stays as written. */
+export function stackLabel(stack: string): string {
+  const ref = stackRef(stack);
+  return ref ? `${ref.project}/${ref.stack}` : stack;
+}
+
+/** One line for people: `controller team-a/web`, `pulumi shop/prod urn:…`, `unmanaged`. */
 export function describeKeyOwner(owner: KeyOwner): string {
   switch (owner.kind) {
     case "controller":
       return `controller ${owner.cluster ? `${owner.cluster}:` : ""}${owner.namespace}/${owner.name}`;
     case "pulumi":
-      return `pulumi ${owner.stack} ${owner.urn}`;
+      return `pulumi ${stackLabel(owner.stack)} ${owner.urn}`;
     case "unmanaged":
       return "unmanaged";
   }

@@ -1,6 +1,7 @@
 // The registry in each format people and scripts read: an aligned table, CSV, Markdown and JSON.
 import { stringify } from "csv-stringify/sync";
 import { escapeForDisplay, escapeMarkdownCell } from "./display-text.ts";
+import { stackLabel } from "./key-owner.ts";
 import { keyDeadline, type RegistryRow } from "./registry.ts";
 
 export const REGISTRY_FORMATS = ["table", "csv", "json", "markdown"] as const;
@@ -23,7 +24,7 @@ export function managedByText(row: RegistryRow): string {
     const missing = k.found === false ? " (ApiKey not found)" : "";
     return `controller ${k.cluster ? `${k.cluster}:` : ""}${k.namespace}/${k.name}${missing}`;
   }
-  if (row.pulumi !== null) return `pulumi ${row.pulumi.stack} ${row.pulumi.urn}`;
+  if (row.pulumi !== null) return `pulumi ${stackLabel(row.pulumi.stack)} ${row.pulumi.urn}`;
   return "unmanaged";
 }
 

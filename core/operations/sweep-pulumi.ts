@@ -2,7 +2,7 @@
 // (`pulumi stack ls --all --json`) and which key ids a stack's resources hold (`pulumi stack export`).
 // Pure: the shell runs the CLI, this reads its JSON. Secrets are never needed: key ids are plain outputs.
 import type { ApiKey } from "../client/types.ts";
-import { keyOwner } from "./key-owner.ts";
+import { keyOwner, stackRef } from "./key-owner.ts";
 
 /** A stack the backend lists. `project` is undefined for a backend that does not scope stacks by project. */
 export interface ListedStack {
@@ -87,12 +87,6 @@ export function parseStackExport(json: string): StackContents {
     if (typeof urn === "string") pendingUrns.add(urn);
   }
   return { keyIds, pendingUrns, opaque };
-}
-
-/** `urn:pulumi:<stack>::<project>` (the `pulumi_stack` metadata, or the start of a URN) to its parts. */
-export function stackRef(value: string): { stack: string; project: string } | undefined {
-  const match = /^urn:pulumi:([^:]+)::([^:]+)/.exec(value);
-  return match?.[1] && match[2] ? { stack: match[1], project: match[2] } : undefined;
 }
 
 /** The listed stacks a key's stack may be: same name, and same project where the backend says. */

@@ -7,14 +7,8 @@ import { formatDuration } from "../domain/durations.ts";
 import { readKeyMetadata } from "../keys/key-metadata.ts";
 import { SWEEP_MARGIN_MS, strayKeysOfDeleted } from "../planner/retire.ts";
 import type { KeyRecord } from "../planner/types.ts";
-import { type ControllerOwner, describeKeyOwner, keyOwner, type PulumiOwner } from "./key-owner.ts";
-import {
-  backendHoldsProject,
-  type ListedStack,
-  type StackContents,
-  stackRef,
-  stacksMatching,
-} from "./sweep-pulumi.ts";
+import { type ControllerOwner, describeKeyOwner, keyOwner, type PulumiOwner, stackRef } from "./key-owner.ts";
+import { backendHoldsProject, type ListedStack, type StackContents, stacksMatching } from "./sweep-pulumi.ts";
 
 /** Why a key got its verdict: named once, used in the table, the JSON and the exit code. */
 export const SWEEP_REASONS = {
