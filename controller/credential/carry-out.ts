@@ -7,6 +7,7 @@ import { isKeysApiError } from "../../core/client/errors.ts";
 import { revokeUnlessGone } from "../../core/client/revoke-unless-gone.ts";
 import type { ApiKey } from "../../core/client/types.ts";
 import type { CredentialAction } from "../../core/planner/credential.ts";
+import type { CredentialRecord } from "../../core/planner/credential-record.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Timers } from "../runtime/clock.ts";
 import type { CredentialMetrics, CredentialResult } from "./metrics.ts";
@@ -72,34 +73,43 @@ export async function carryOut(
     case "replay":
       await replace(ctx, action.pending, old, action.pending.kind === "roll" ? "replayed" : "successor");
       return undefined;
-    case "write": {
+    case "write":
+      await writeObtained(ctx, snapshot, action.record);
+      return undefined;
+    case "forget-obtained": {
       const obtained = held.obtained;
-      if (obtained === undefined) return undefined;
-      await store.write(snapshot, action.record, obtained.secret);
       held.obtained = undefined;
-      metrics.rotations.inc({ result: obtained.result });
-      logger.info(
-        { keyId: obtained.keyId, previousKeyId: action.record.previous?.id, how: obtained.result },
-        "the controller's new keys-API key is in its Secret",
-      );
-      event(
-        ctx,
-        snapshot,
-        "Normal",
-        "CredentialRotated",
-        `Now using key ${obtained.keyId}; key ${action.record.previous?.id ?? "?"} is revoked after the grace.`,
-      );
+      held.key = snapshot.value;
+      if (obtained !== undefined && action.revoke) {
+        logger.warn(
+          { keyId: obtained.keyId },
+          "the credential Secret was changed while its key was replaced; revoking the unused replacement",
+        );
+        await revokeUnlessGone(keys, obtained.keyId, {
+          reason: "unused",
+          note: "minted for the controller while someone else changed its credential Secret",
+        });
+      }
       return undefined;
     }
-    case "revoke-previous":
+    case "revoke-previous": {
       // After a roll the service retires the old key itself at the grace's end; the revoke is for a key
-      // whose deadline is later (a successor's predecessor), so a key already gone is only cleared.
-      if (await stillWorks(keys, action.keyId))
+      // whose deadline is later (a successor's predecessor), so a key already gone is only cleared. The id comes
+      // from an annotation anyone who may patch the Secret could write: only the controller's own former key
+      // is revoked.
+      const previous = await workingKey(keys, action.keyId);
+      if (previous !== undefined && formerCredential(previous, old))
         await revokeUnlessGone(keys, action.keyId, { reason: "replaced" });
+      else if (previous !== undefined)
+        logger.warn(
+          { keyId: action.keyId },
+          "the credential Secret names a key that is not the controller's former key; left alone",
+        );
       await store.write(snapshot, { ...snapshot.record, previous: undefined });
       metrics.rotations.inc({ result: "previous_revoked" });
-      logger.info({ keyId: action.keyId }, "revoked the controller's replaced keys-API key");
+      logger.info({ keyId: action.keyId }, "the controller's replaced keys-API key is retired");
       return undefined;
+    }
     case "forget-pending":
       await store.write(snapshot, { ...snapshot.record, pending: undefined });
       logger.warn("the credential Secret holds another key than the one being replaced; replacement dropped");
@@ -152,12 +162,44 @@ function event(
   );
 }
 
-async function stillWorks(keys: KeysClient, id: string): Promise<boolean> {
+/** Writes the key obtained into the Secret with `record` (pending cleared, previous key recorded). */
+export async function writeObtained(
+  ctx: StepContext,
+  snapshot: CredentialSnapshot,
+  record: CredentialRecord,
+): Promise<void> {
+  const { held, store, metrics, logger } = ctx;
+  const obtained = held.obtained;
+  if (obtained === undefined) return;
+  await store.write(snapshot, record, obtained.secret);
+  held.obtained = undefined;
+  metrics.rotations.inc({ result: obtained.result });
+  logger.info(
+    { keyId: obtained.keyId, previousKeyId: record.previous?.id, how: obtained.result },
+    "the controller's new keys-API key is in its Secret",
+  );
+  const after = record.previous === undefined ? "" : `; key ${record.previous.id} is revoked after the grace`;
+  event(ctx, snapshot, "Normal", "CredentialRotated", `Now using key ${obtained.keyId}${after}.`);
+}
+
+/** The key, when it still works; undefined when it is revoked, expired or gone. */
+async function workingKey(keys: KeysClient, id: string): Promise<ApiKey | undefined> {
   try {
     const key = await keys.getKey(id);
-    return key.status === "active" || key.status === "expiring";
+    return key.status === "active" || key.status === "expiring" ? key : undefined;
   } catch (error) {
-    if (isKeysApiError(error, "resource_missing")) return false;
+    if (isKeysApiError(error, "resource_missing")) return undefined;
     throw error;
   }
+}
+
+/** Whether `previous` is a key the controller's credential replaced: rolled into it, or its successor's twin. */
+function formerCredential(previous: ApiKey, current: ApiKey): boolean {
+  if (previous.id === current.id) return false;
+  if (previous.replaced_by === current.id) return true;
+  return (
+    previous.name === current.name &&
+    previous.environment === current.environment &&
+    JSON.stringify(previous.metadata ?? {}) === JSON.stringify(current.metadata ?? {})
+  );
 }

@@ -11,7 +11,7 @@ import { type CredentialKeyFacts, planCredential } from "../../core/planner/cred
 import type { EventRecorder } from "../kube/events.ts";
 import { isConflict } from "../kube/rest.ts";
 import { MAX_TIMER_MS, type Timers } from "../runtime/clock.ts";
-import { carryOut, type HeldCredential, lockedOut, STUCK_RETRY_MS } from "./carry-out.ts";
+import { carryOut, type HeldCredential, lockedOut, STUCK_RETRY_MS, writeObtained } from "./carry-out.ts";
 import type { CredentialMetrics } from "./metrics.ts";
 import type { CredentialSecretStore } from "./secret-store.ts";
 
@@ -165,6 +165,16 @@ export class CredentialKeeper {
         metrics.rotations.inc({ result: "adopted" });
       }
       const old = await this.#describe(keys, snapshot.value);
+      if (old === undefined && held.obtained !== undefined) {
+        // The old key stopped working before its replacement reached the Secret: write the replacement now
+        // (the controller is using it), with nothing left to revoke.
+        try {
+          await writeObtained(ctx, snapshot, { keyId: held.obtained.keyId, rotatedAt: timers.now() });
+        } catch (error) {
+          if (!isConflict(error)) throw error;
+        }
+        continue;
+      }
       if (old === undefined) {
         lockedOut(this.#o, "the key in the credential Secret is no longer active");
         return timers.now() + STUCK_RETRY_MS;
@@ -194,7 +204,8 @@ export class CredentialKeeper {
 
   /** The Secret's key as the keys API describes it; undefined when it no longer authenticates as active. */
   async #describe(keys: KeysClient, value: string): Promise<ApiKey | undefined> {
-    const found = await keys.introspect(value);
+    // Not a use of the key: a revoked one would otherwise be reported as still presented.
+    const found = await keys.introspect(value, { recordUse: false });
     if (!found.active) return undefined;
     return keys.getKey(found.id);
   }

@@ -41,7 +41,8 @@ export async function sendReplacement(
     }
   }
   let orphanRevoked = false;
-  if (pending.orphanKeyId !== undefined) {
+  // The orphan's id comes from an annotation: revoke it only when it is the key the old key's roll minted.
+  if (pending.orphanKeyId !== undefined && pending.orphanKeyId === old.replaced_by) {
     const done = await revokeUnlessGone(
       keys,
       pending.orphanKeyId,

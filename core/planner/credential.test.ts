@@ -128,6 +128,31 @@ describe("planCredential: a roll in flight", () => {
     });
   });
 
+  it("never records the Secret's own key as the one to revoke: a write whose answer was lost is done", () => {
+    clock.now = T0 + 2000;
+    // The write landed: the Secret holds the new key and its record, without the pending roll.
+    const current = key({ id: "key_new" });
+    const written = {
+      keyId: "key_new",
+      rotatedAt: T0 + 1000,
+      previous: { id: "key_current", revokeAfter: T0 + DAY },
+    };
+    expect(planCredential(input(written, { current, obtained: { keyId: "key_new" } }))).toEqual({
+      kind: "forget-obtained",
+      revoke: false,
+    });
+  });
+
+  it("drops (and revokes) a key obtained when someone else changed the Secret meanwhile", () => {
+    clock.now = T0 + 2000;
+    const current = key({ id: "key_by_hand" });
+    for (const record of [{ keyId: "key_by_hand" }, { keyId: "key_by_hand", pending }])
+      expect(planCredential(input(record, { current, obtained: { keyId: "key_new" } }))).toEqual({
+        kind: "forget-obtained",
+        revoke: true,
+      });
+  });
+
   it("replays the recorded roll after a crash, with its own Idempotency-Key", () => {
     clock.now = T0 + HOUR;
     const current = key({ status: "expiring", replacedBy: "key_new", expiringAt: T0 + DAY });

@@ -54,6 +54,11 @@ export type CredentialAction =
   | { kind: "write"; record: CredentialRecord }
   /** Revoke the replaced key (reason `replaced`), then clear it from the record. */
   | { kind: "revoke-previous"; keyId: string }
+  /**
+   * Drop the key obtained and not written: the Secret holds it already (`revoke: false`), or holds another
+   * working key someone else put there (`revoke: true`: the obtained key is held by nobody).
+   */
+  | { kind: "forget-obtained"; revoke: boolean }
   /** The Secret no longer holds the key the pending request replaces: someone else changed it. */
   | { kind: "forget-pending" }
   /** The Secret's key no longer authenticates: nothing the controller can do; a person must supply a key. */
@@ -82,15 +87,22 @@ export function planCredential(input: CredentialPlanInput): CredentialAction {
     return { kind: "stuck", status: current.status };
 
   const pending = record.pending;
-  if (input.obtained !== undefined)
+  if (input.obtained !== undefined) {
+    // The write landed and its answer was lost: the Secret already holds the key, with its record.
+    if (input.obtained.keyId === current.id) return { kind: "forget-obtained", revoke: false };
+    // Someone else changed the Secret since the replacement started: the key it holds works (it was just
+    // described), and the one obtained is held by nobody else. Never record the Secret's key as "previous".
+    if (pending === undefined || pending.oldKeyId !== current.id)
+      return { kind: "forget-obtained", revoke: true };
     return {
       kind: "write",
       record: {
         keyId: input.obtained.keyId,
         rotatedAt: now,
-        previous: { id: pending?.oldKeyId ?? current.id, revokeAfter: now + input.graceMs },
+        previous: { id: pending.oldKeyId, revokeAfter: now + input.graceMs },
       },
     };
+  }
 
   if (pending !== undefined) return finishPending(input, pending);
 

@@ -4,6 +4,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORES } from "../../harness/keys-service.ts";
+import { expectNoSecret } from "../../harness/no-secret.ts";
 import {
   browserState,
   type DashboardFixture,
@@ -66,32 +67,32 @@ describe.each(STORES)("the value of a key made on the dashboard, on %s", (store)
       local: string[];
       session: string[];
     };
-    expect(JSON.stringify([whileShown.cookies, whileShown.local, whileShown.session])).not.toContain(secret);
+    expectNoSecret(JSON.stringify([whileShown.cookies, whileShown.local, whileShown.session]), secret);
 
     await page.getByRole("button", { name: /hide it/ }).click();
     await page.waitForURL(new RegExp(`#/keys/${id}$`));
     await page.getByTestId("key-status").waitFor();
-    expect(await page.content()).not.toContain(secret);
+    expectNoSecret(await page.content(), secret);
     expect(await page.locator("main").textContent()).toContain(created.body.redacted);
 
     await page.goBack();
     await page.getByRole("button", { name: "Generate key" }).waitFor();
-    expect(await browserState(page)).not.toContain(secret);
+    expectNoSecret(await browserState(page), secret);
 
     await page.reload();
     await page.getByRole("button", { name: "Generate key" }).waitFor();
-    expect(await browserState(page)).not.toContain(secret);
+    expectNoSecret(await browserState(page), secret);
 
     await page.goto(`${fx.url}/#/keys/${id}`);
     await page.getByTestId("key-status").waitFor();
-    expect(await browserState(page)).not.toContain(secret);
+    expectNoSecret(await browserState(page), secret);
   });
 
   it("is gone when the page is reloaded while it is shown, and from the page's memory once dismissed", async () => {
     const secret = await createOnPage(page, "Mobile App - iOS");
     await page.reload();
     await page.getByRole("button", { name: "Generate key" }).waitFor();
-    expect(await browserState(page)).not.toContain(secret);
+    expectNoSecret(await browserState(page), secret);
 
     const again = await createOnPage(page, "Analytics Dashboard");
     await page.getByRole("button", { name: /hide it/ }).click();
@@ -105,7 +106,7 @@ describe.each(STORES)("the value of a key made on the dashboard, on %s", (store)
     await cdp.send("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
     await cdp.detach();
     expect(chunks.join("").length).toBeGreaterThan(10_000);
-    expect(chunks.join("")).not.toContain(again);
+    expectNoSecret(chunks.join(""), again);
   });
 
   it("appears in no request, no other response, no cookie and no storage; the session cookie is HTTP-only and strict", async () => {
@@ -127,15 +128,15 @@ describe.each(STORES)("the value of a key made on the dashboard, on %s", (store)
         creates.includes(exchange) ? "" : exchange.responseBody,
       ]);
       for (const secret of secrets) {
-        expect(sent, `${exchange.method} ${exchange.url}`).not.toContain(secret);
-        expect(received, `${exchange.method} ${exchange.url}`).not.toContain(secret);
+        expectNoSecret(sent, secret, `${exchange.method} ${exchange.url}`);
+        expectNoSecret(received, secret, `${exchange.method} ${exchange.url}`);
       }
       // The management key signed in once, in the POST /session body, and nowhere else.
       if (!(exchange.method === "POST" && new URL(exchange.url).pathname === "/session"))
-        expect(sent + received).not.toContain(fx.ks.adminKey);
+        expectNoSecret(sent + received, fx.ks.adminKey);
     }
     const state = await browserState(page);
-    for (const secret of [...secrets, fx.ks.adminKey]) expect(state).not.toContain(secret);
+    for (const secret of [...secrets, fx.ks.adminKey]) expectNoSecret(state, secret);
     const cookies = await context.cookies();
     expect(cookies.map((c) => c.name)).toEqual(["ayra_session"]);
     expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: "Strict" });

@@ -2,6 +2,7 @@
 // and later, expiry — and at each step, what introspection and authentication say.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKey, STORES, startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
+import { expectNoSecret } from "../../harness/no-secret.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 const READ = ["agents:read", "analytics:read"];
@@ -38,7 +39,7 @@ describe.each(STORES)("keys service on %s", (store) => {
     });
     const fetched = await ks.call("GET", `/v1/api_keys/${created.id}`, { key: ks.adminKey });
     expect(fetched.status).toBe(200);
-    expect(JSON.stringify(fetched.body)).not.toContain(created.secret);
+    expectNoSecret(JSON.stringify(fetched.body), created.secret);
     expect(fetched.body).not.toHaveProperty("secret");
   });
 
@@ -241,6 +242,6 @@ describe.each(STORES)("keys service on %s", (store) => {
       "api_key.revoked",
     ]);
     for (const e of events.body.data) expect(e.request_id).toMatch(/^req_/);
-    expect(JSON.stringify(events.body)).not.toContain(secret);
+    expectNoSecret(JSON.stringify(events.body), secret);
   });
 });

@@ -11,6 +11,7 @@ import pg from "pg";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { generateKey } from "../../../core/domain/index.ts";
 import { makeCaller } from "../../harness/keys-service.ts";
+import { expectNoSecret } from "../../harness/no-secret.ts";
 import { freePort } from "../../harness/ports.ts";
 import { type ManagedProcess, startProcess } from "../../harness/processes.ts";
 import { waitFor } from "../../harness/wait.ts";
@@ -123,10 +124,10 @@ describe("ayra-keys serve", () => {
       for (const line of logs.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
       const stdoutOutsideTheDisplay = first.proc.stdout() + second.proc.stdout();
       for (const value of values) {
-        expect(logs).not.toContain(value);
-        expect(JSON.stringify(audit.body)).not.toContain(value);
-        expect(metrics).not.toContain(value);
-        expect(stdoutOutsideTheDisplay).not.toContain(value);
+        expectNoSecret(logs, value);
+        expectNoSecret(JSON.stringify(audit.body), value);
+        expectNoSecret(metrics, value);
+        expectNoSecret(stdoutOutsideTheDisplay, value);
       }
     },
   );

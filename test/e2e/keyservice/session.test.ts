@@ -14,6 +14,7 @@ import {
   startTestKeyService,
   type TestKeyService,
 } from "../../harness/keys-service.ts";
+import { expectNoSecret } from "../../harness/no-secret.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { signIn, withSession } from "./session-client.ts";
 
@@ -79,7 +80,7 @@ describe.each(STORES)("dashboard sessions on %s", (store) => {
     expect(Date.parse(s.body.expires_at) - ks.clock.now()).toBeGreaterThan(55_000);
     expect(Date.parse(s.body.expires_at) - ks.clock.now()).toBeLessThanOrEqual(60_000);
     // The cookie is an opaque token, not the key, and the store holds only hashes of it and its CSRF token.
-    expect(s.token).not.toContain(writer.secret);
+    expectNoSecret(s.token, writer.secret);
     expect(s.token).not.toMatch(/^sk_/);
     const rows = await sessionRows();
     const mine = rows.find((r) => r.token_hash === sha256(s.token));

@@ -12,6 +12,7 @@ import {
 } from "../../harness/controller.ts";
 import type { TestKeyService } from "../../harness/keys-service.ts";
 import type { TestNamespace } from "../../harness/namespace.ts";
+import { expectNoSecret } from "../../harness/no-secret.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { runCli } from "./run-cli.ts";
 
@@ -120,7 +121,7 @@ describe("runbook commands on an ApiKey", () => {
     const value = (await kube.secretValue("checkout")) ?? "";
     const seen = await ks.call("POST", "/v1/api_keys/introspect", { key: ks.adminKey, body: { key: value } });
     expect(seen.body).toMatchObject({ active: true, id: newId });
-    expect(res.stdout + res.stderr).not.toContain(value);
+    expectNoSecret(res.stdout + res.stderr, value);
     // Only the annotation changed: the spec is as it was applied.
     const after = await kube.apiKey("checkout");
     expect(after.spec).toEqual(before.spec);
@@ -176,8 +177,8 @@ describe("runbook commands on an ApiKey", () => {
     const text = await readFile(`${ks.dataDir}/incident.json`, "utf8");
     const newValue = (await kube.secretValue("orders")) ?? "";
     for (const value of [oldValue, newValue]) {
-      expect(text).not.toContain(value);
-      expect(res.stdout + res.stderr).not.toContain(value);
+      expectNoSecret(text, value);
+      expectNoSecret(res.stdout + res.stderr, value);
     }
     const report = JSON.parse(text);
     expect(report.replacement_key_id).toBe(now.status?.keyId);

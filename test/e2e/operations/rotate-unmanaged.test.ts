@@ -5,6 +5,7 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKey, STORES, startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
+import { expectNoSecret } from "../../harness/no-secret.ts";
 import { makeTempDir, removeTempDir } from "../../harness/temp-dirs.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { runCli } from "./run-cli.ts";
@@ -78,8 +79,8 @@ describe.each(STORES)("runbook commands on %s", (store) => {
     const graceMs = Date.parse(was.expiring_at ?? "") - Date.now();
     expect(graceMs).toBeGreaterThan(6.9 * 86_400_000);
     expect(graceMs).toBeLessThanOrEqual(7 * 86_400_000);
-    expect(res.stdout + res.stderr).not.toContain(value);
-    expect(res.stdout + res.stderr).not.toContain(old.secret);
+    expectNoSecret(res.stdout + res.stderr, value);
+    expectNoSecret(res.stdout + res.stderr, old.secret);
     await rm(file);
   });
 
@@ -162,7 +163,7 @@ describe.each(STORES)("runbook commands on %s", (store) => {
     expect(res.code, res.stderr).toBe(0);
     expect(await record(k.id)).toMatchObject({ status: "revoked", revocation_reason: "compromised" });
     const text = await readFile(file, "utf8");
-    expect(text).not.toContain(k.secret);
+    expectNoSecret(text, k.secret);
     expect(text).not.toContain(k.secret.slice(8, 40));
     const report = JSON.parse(text);
     expect(report.key).toMatchObject({ id: k.id, status: "revoked" });
@@ -173,7 +174,7 @@ describe.each(STORES)("runbook commands on %s", (store) => {
     expect(revoked.request_id).toMatch(/\S/);
     expect(report.request_ids.audit).toContain(revoked.request_id);
     expect(report.request_ids.this_command.length).toBeGreaterThan(0);
-    expect(res.stdout + res.stderr).not.toContain(k.secret);
+    expectNoSecret(res.stdout + res.stderr, k.secret);
   });
 
   it("incident on a Pulumi key revokes it now and prints the refresh and up that mint its replacement", async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey, type ApiKeyArgs } from "../../../provider/index.ts";
 import { RUNTIME_MODULE } from "../../../provider/provider-object.ts";
 import { startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
+import { expectNoSecret } from "../../harness/no-secret.ts";
 import {
   createSlotStack,
   DAY_MS,
@@ -321,10 +322,10 @@ describe("the ApiKey resource", () => {
     const serviceLog = ks.logs.join("");
     for (const secret of [...secrets, ks.adminKey]) {
       expect(plaintextOutsideSecrets(states, secret)).toBe(false);
-      expect(stateFile).not.toContain(secret);
-      expect(cli).not.toContain(secret);
-      expect(providerLog).not.toContain(secret);
-      expect(serviceLog).not.toContain(secret);
+      expectNoSecret(stateFile, secret);
+      expectNoSecret(cli, secret);
+      expectNoSecret(providerLog, secret);
+      expectNoSecret(serviceLog, secret);
     }
     expect(providerLog).not.toMatch(/sk_(live|test)_[A-Za-z0-9]{20,}/);
   });

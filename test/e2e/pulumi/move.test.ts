@@ -8,6 +8,7 @@ import type { UpResult } from "@pulumi/pulumi/automation/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_KEY_TYPE, ApiKey, type ApiKeyArgs } from "../../../provider/index.ts";
 import { startTestKeyService, type TestKeyService } from "../../harness/keys-service.ts";
+import { expectNoSecret } from "../../harness/no-secret.ts";
 import { commandLineOf, descendantsOf, engineRunning, isAlive, killEngineTree } from "./engine-kill.ts";
 import {
   createSlotStack,
@@ -202,9 +203,9 @@ describe("an ApiKey moved to a new URN", () => {
     expect(providerLog).toContain("created replacement key");
     for (const secret of [...secrets, ks.adminKey]) {
       expect(plaintextOutsideSecrets(states, secret)).toBe(false);
-      expect(stateFiles.join("\n")).not.toContain(secret);
-      expect(cli).not.toContain(secret);
-      expect(providerLog).not.toContain(secret);
+      expectNoSecret(stateFiles.join("\n"), secret);
+      expectNoSecret(cli, secret);
+      expectNoSecret(providerLog, secret);
     }
   });
 });
