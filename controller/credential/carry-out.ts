@@ -6,7 +6,7 @@ import type { KeysClient } from "../../core/client/client.ts";
 import { isKeysApiError } from "../../core/client/errors.ts";
 import { revokeUnlessGone } from "../../core/client/revoke-unless-gone.ts";
 import type { ApiKey } from "../../core/client/types.ts";
-import type { CredentialAction } from "../../core/planner/credential.ts";
+import { type CredentialAction, isFormerCredential } from "../../core/planner/credential.ts";
 import type { CredentialRecord } from "../../core/planner/credential-record.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Timers } from "../runtime/clock.ts";
@@ -98,7 +98,7 @@ export async function carryOut(
       // from an annotation anyone who may patch the Secret could write: only the controller's own former key
       // is revoked.
       const previous = await workingKey(keys, action.keyId);
-      if (previous !== undefined && formerCredential(previous, old))
+      if (previous !== undefined && isFormerCredential(previous, old))
         await revokeUnlessGone(keys, action.keyId, { reason: "replaced" });
       else if (previous !== undefined)
         logger.warn(
@@ -191,15 +191,4 @@ async function workingKey(keys: KeysClient, id: string): Promise<ApiKey | undefi
     if (isKeysApiError(error, "resource_missing")) return undefined;
     throw error;
   }
-}
-
-/** Whether `previous` is a key the controller's credential replaced: rolled into it, or its successor's twin. */
-function formerCredential(previous: ApiKey, current: ApiKey): boolean {
-  if (previous.id === current.id) return false;
-  if (previous.replaced_by === current.id) return true;
-  return (
-    previous.name === current.name &&
-    previous.environment === current.environment &&
-    JSON.stringify(previous.metadata ?? {}) === JSON.stringify(current.metadata ?? {})
-  );
 }

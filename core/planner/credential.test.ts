@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type CredentialKeyFacts,
   type CredentialPlanInput,
+  isFormerCredential,
   planCredential,
   replayMargin,
 } from "./credential.ts";
@@ -272,5 +273,24 @@ describe("the credential record in annotations", () => {
         [CREDENTIAL_ANNOTATIONS.previous]: JSON.stringify({ id: 7 }),
       }),
     ).toEqual({});
+  });
+});
+
+describe("isFormerCredential: which key named in the Secret's record may be revoked", () => {
+  const current = {
+    id: "key_now",
+    replaced_by: null,
+    name: "ayra-keys controller",
+    environment: "live" as const,
+    metadata: { managed_by: "ayra-keys-controller" },
+  };
+  it("is the key rolled into the current one, or a successor's predecessor (same name, environment, metadata)", () => {
+    expect(isFormerCredential({ ...current, id: "key_old", replaced_by: "key_now" }, current)).toBe(true);
+    expect(isFormerCredential({ ...current, id: "key_old", replaced_by: "key_orphan" }, current)).toBe(true);
+  });
+  it("is never the current key, nor another team's key an annotation names", () => {
+    expect(isFormerCredential(current, current)).toBe(false);
+    expect(isFormerCredential({ ...current, id: "key_other", name: "Payments web" }, current)).toBe(false);
+    expect(isFormerCredential({ ...current, id: "key_other", metadata: {} }, current)).toBe(false);
   });
 });

@@ -7,7 +7,7 @@
 // the service refuses the roll (the old key names its replacement), so a successor is minted with a create and
 // the roll's key — which nobody holds — is revoked. Both need the old key to still authenticate: the grace of
 // the roll is what bounds how long a controller may stay down mid-rotation.
-import type { KeyStatus } from "../client/types.ts";
+import type { ApiKey, KeyStatus } from "../client/types.ts";
 import type { CredentialRecord, PendingReplacement } from "./credential-record.ts";
 
 /** The key the Secret holds, as the keys API describes it. Times are epoch ms. */
@@ -156,4 +156,18 @@ function start(
     ...(what.orphanKeyId === undefined ? {} : { orphanKeyId: what.orphanKeyId }),
   };
   return { kind: "start", pending, reason };
+}
+
+/** What tells a key the controller's credential replaced: the fields a roll or a successor carries over. */
+export type FormerKeyFacts = Pick<ApiKey, "id" | "replaced_by" | "name" | "environment" | "metadata">;
+
+/** Whether `previous` is a key the controller's credential replaced: rolled into it, or its successor's twin. */
+export function isFormerCredential(previous: FormerKeyFacts, current: FormerKeyFacts): boolean {
+  if (previous.id === current.id) return false;
+  if (previous.replaced_by === current.id) return true;
+  return (
+    previous.name === current.name &&
+    previous.environment === current.environment &&
+    JSON.stringify(previous.metadata ?? {}) === JSON.stringify(current.metadata ?? {})
+  );
 }

@@ -1,40 +1,13 @@
 // The verify step, on a fake clock: nothing older is retired before the current key has introspected
 // active; a key that fails is checked again with backoff while Ready says why, once.
 import { describe, expect, it } from "vitest";
+import { DAY, HOUR, iso, ledgerKey, OWNER, SEC, T0 } from "../../test/harness/planner-keys.ts";
 import { plan } from "./plan.ts";
 import { REASONS } from "./reasons.ts";
-import type { ApiKeyStatus, KeyRecord, KeyVerification, Snapshot } from "./types.ts";
+import type { ApiKeyStatus, KeyVerification, Snapshot } from "./types.ts";
 import { VERIFY_BACKOFF, verifyRetryAt } from "./verify.ts";
 
-const T0 = Date.parse("2026-03-01T00:00:00Z");
-const SEC = 1000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString();
-const OWNER = { clusterId: "c1", namespace: "team-a", name: "web", uid: "uid-1" };
-
-function key(id: string, patch: Partial<KeyRecord> = {}): KeyRecord {
-  return {
-    id,
-    status: "active",
-    name: "Ledger Sync",
-    environment: "test",
-    scopes: ["agents:read"],
-    redacted: "sk_test_abc123...WXYZ",
-    createdAt: T0,
-    expiresAt: T0 + 90 * DAY,
-    rolledFrom: null,
-    metadata: {
-      managed_by: "ayra-keys-controller",
-      k8s_cluster: OWNER.clusterId,
-      k8s_namespace: OWNER.namespace,
-      k8s_name: OWNER.name,
-      k8s_uid: OWNER.uid,
-      deletion_policy: "Revoke",
-    },
-    ...patch,
-  };
-}
+const key = ledgerKey;
 
 const spec = {
   displayName: "Ledger Sync",
