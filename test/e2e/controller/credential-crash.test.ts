@@ -27,13 +27,17 @@ let killAfter: ((method: string, path: string) => boolean) | undefined;
 let killed = 0;
 const values = new Set<string>();
 
+/** The controller being started: a bootstrap roll may reach the proxy before the start has returned. */
+let starting: Promise<CredentialController> | undefined;
+
 async function controller(): Promise<CredentialController> {
-  ctl = await startCredentialController({
+  starting = startCredentialController({
     info,
     namespace: bed.ns.name,
     keysUrl: proxy.url,
     args: ["--credential-rotation", "30d", "--credential-grace", "48h"],
   });
+  ctl = await starting;
   return ctl;
 }
 
@@ -83,9 +87,9 @@ beforeAll(async () => {
   proxy = await startHoldingProxy(bed.ks.url, {
     hold: () => false,
     beforeAnswer: async (method, path) => {
-      if (killAfter === undefined || !killAfter(method, path) || ctl === undefined) return;
+      if (killAfter === undefined || !killAfter(method, path) || starting === undefined) return;
       killAfter = undefined;
-      const dying = ctl;
+      const dying = await starting;
       ctl = undefined;
       await dying.kill();
       killed++;
